@@ -86,6 +86,13 @@ int mdsa_is_connected(memif_conn_handle_t conn);
 /* Why the interface last disconnected: the peer's DISCONNECT string, or
  * our own reason (a protocol violation, EOF, ...).  "" if never. */
 const char *mdsa_disconnect_reason(memif_conn_handle_t conn);
+/* The socket's internal epoll fd: readable when memif_poll_event() has
+ * work.  Lets one thread wait on several sockets (e.g. both ends of a
+ * loopback in one process). -1 with an application fd callback. */
+int mdsa_socket_event_fd(memif_socket_handle_t sock);
+/* Handle up to `max_events` ready events without blocking; returns how
+ * many were handled. */
+int mdsa_socket_dispatch(memif_socket_handle_t sock, int max_events);
 /* Detail of the last socket-level failure (e.g. a path in use). */
 const char *mdsa_socket_error(memif_socket_handle_t sock);
 /* Number of rx/tx queues while connected (0 when not). */

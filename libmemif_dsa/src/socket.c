@@ -499,3 +499,25 @@ const char *mdsa_socket_error(memif_socket_handle_t sock)
 {
     return sock ? ((struct msock *)sock)->errmsg : "";
 }
+
+int mdsa_socket_event_fd(memif_socket_handle_t sock)
+{
+    return sock ? ((struct msock *)sock)->epfd : -1;
+}
+
+int mdsa_socket_dispatch(memif_socket_handle_t sock, int max_events)
+{
+    struct msock *s = sock;
+    if (!s || s->epfd < 0)
+        return -MEMIF_ERR_INVAL_ARG;
+    int n = 0;
+    struct epoll_event ev;
+    while (n < max_events && epoll_wait(s->epfd, &ev, 1, 0) == 1) {
+        memif_fd_event_type_t events = MEMIF_FD_EVENT_READ;
+        if (ev.events & (EPOLLERR | EPOLLHUP))
+            events |= MEMIF_FD_EVENT_ERROR;
+        memif_control_fd_handler(ev.data.ptr, events);
+        n++;
+    }
+    return n;
+}

@@ -1,0 +1,183 @@
+"""cffi (API mode) build of the C core into libmemif_dsa._memif_dsa.
+
+The declarations below mirror include/libmemif.h and include/memif_dsa.h;
+constants and enum values are taken from the headers by the compiler
+(``...``), so the C headers stay the one source of truth.
+
+MEMIF_DSA_SANITIZE=1 builds with AddressSanitizer and UBSan (run the tests
+with the sanitizer runtime preloaded; see ci/lanes/sanitizers).
+"""
+
+import glob
+import os
+
+from cffi import FFI
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.join(HERE, "src")
+INCLUDE = os.path.join(HERE, "include")
+
+CDEF = r"""
+typedef enum {
+    MEMIF_ERR_SUCCESS, MEMIF_ERR_SYSCALL, MEMIF_ERR_CONNREFUSED, MEMIF_ERR_ACCES,
+    MEMIF_ERR_NO_FILE, MEMIF_ERR_FILE_LIMIT, MEMIF_ERR_PROC_FILE_LIMIT, MEMIF_ERR_ALREADY,
+    MEMIF_ERR_AGAIN, MEMIF_ERR_BAD_FD, MEMIF_ERR_NOMEM, MEMIF_ERR_INVAL_ARG, MEMIF_ERR_NOCONN,
+    MEMIF_ERR_CONN, MEMIF_ERR_CB_FDUPDATE, MEMIF_ERR_FILE_NOT_SOCK, MEMIF_ERR_NO_SHMFD,
+    MEMIF_ERR_COOKIE, MEMIF_ERR_NOBUF_RING, MEMIF_ERR_NOBUF, MEMIF_ERR_NOBUF_DET,
+    MEMIF_ERR_INT_WRITE, MEMIF_ERR_MFMSG, MEMIF_ERR_QID, MEMIF_ERR_PROTO, MEMIF_ERR_ID,
+    MEMIF_ERR_ACCSLAVE, MEMIF_ERR_ALRCONN, MEMIF_ERR_MODE, MEMIF_ERR_SECRET, MEMIF_ERR_NOSECRET,
+    MEMIF_ERR_MAXREG, MEMIF_ERR_MAXRING, MEMIF_ERR_NO_INTFD, MEMIF_ERR_DISCONNECT,
+    MEMIF_ERR_DISCONNECTED, MEMIF_ERR_UNKNOWN_MSG, MEMIF_ERR_POLL_CANCEL, MEMIF_ERR_MAX_RING,
+    MEMIF_ERR_PRIVHDR, ...
+} memif_err_t;
+
+typedef enum { MEMIF_RX_MODE_INTERRUPT, MEMIF_RX_MODE_POLLING, ... } memif_rx_mode_t;
+typedef enum { MEMIF_INTERFACE_MODE_ETHERNET, MEMIF_INTERFACE_MODE_IP,
+               MEMIF_INTERFACE_MODE_PUNT_INJECT, ... } memif_interface_mode_t;
+#define MEMIF_QUEUE_FLAG_POLLING ...
+#define MDSA_TX_WAIT ...
+
+typedef void *memif_conn_handle_t;
+typedef void *memif_socket_handle_t;
+
+struct timespec { long tv_sec; long tv_nsec; ...; };
+struct itimerspec { struct timespec it_interval; struct timespec it_value; ...; };
+
+typedef struct memif_socket_args {
+    char path[108];
+    char app_name[32];
+    struct itimerspec connection_request_timer;
+    ...;
+} memif_socket_args_t;
+
+typedef struct {
+    memif_socket_handle_t socket;
+    uint8_t secret[24];
+    uint8_t num_s2m_rings;
+    uint8_t num_m2s_rings;
+    uint16_t buffer_size;
+    uint8_t log2_ring_size;
+    uint8_t is_master;
+    uint32_t interface_id;
+    uint8_t interface_name[32];
+    ...;
+} memif_conn_args_t;
+
+typedef struct {
+    uint8_t region; uint16_t qid; uint32_t ring_size; uint16_t flags;
+    uint16_t head; uint16_t tail; uint16_t buffer_size; ...;
+} memif_queue_details_t;
+
+typedef struct {
+    uint8_t index; void *addr; uint32_t size; int fd; uint8_t is_external; ...;
+} memif_region_details_t;
+
+typedef struct {
+    uint8_t *if_name; uint8_t *inst_name; uint8_t *remote_if_name; uint8_t *remote_inst_name;
+    uint32_t id; uint8_t *secret; uint8_t role; uint8_t mode; uint8_t *socket_path;
+    uint8_t regions_num; memif_region_details_t *regions;
+    uint8_t rx_queues_num; uint8_t tx_queues_num;
+    memif_queue_details_t *rx_queues; memif_queue_details_t *tx_queues;
+    uint8_t *error; uint8_t link_up_down; ...;
+} memif_details_t;
+
+uint16_t memif_get_version(void);
+const char *memif_get_version_str(void);
+char *memif_strerror(int err_code);
+int memif_create_socket(memif_socket_handle_t *sock, memif_socket_args_t *args, void *private_ctx);
+int memif_delete_socket(memif_socket_handle_t *sock);
+int memif_create(memif_conn_handle_t *conn, memif_conn_args_t *args, void *on_connect,
+                 void *on_disconnect, void *on_interrupt, void *private_ctx);
+int memif_delete(memif_conn_handle_t *conn);
+int memif_request_connection(memif_conn_handle_t conn);
+int memif_poll_event(memif_socket_handle_t sock, int timeout);
+int memif_set_rx_mode(memif_conn_handle_t conn, memif_rx_mode_t rx_mode, uint16_t qid);
+int memif_get_details(memif_conn_handle_t conn, memif_details_t *md, char *buf, ssize_t buflen);
+
+struct mdsa_engine_counters {
+    uint64_t bursts; uint64_t copies; uint64_t bytes; uint64_t descriptors; uint64_t batches;
+    uint64_t bytes_offloaded; uint64_t cpu_small; uint64_t cpu_fallbacks;
+    uint64_t partial_completions; uint64_t retries; uint64_t queue_full; uint64_t errors; ...;
+};
+typedef struct mdsa_engine_counters mdsa_engine_counters_t;
+
+typedef struct {
+    uint64_t connects; uint64_t disconnects;
+    uint64_t tx_packets; uint64_t tx_bytes; uint64_t tx_buffers;
+    uint64_t tx_ring_full; uint64_t tx_rollbacks;
+    uint64_t rx_packets; uint64_t rx_bytes; uint64_t rx_buffers;
+    uint64_t interrupts_sent; uint64_t interrupts_received;
+    uint64_t peer_violations;
+    mdsa_engine_counters_t engine;
+    ...;
+} mdsa_stats_t;
+
+typedef struct {
+    uint64_t packets; uint64_t bytes; uint64_t bursts; uint64_t empty_polls; uint64_t elapsed_ns; ...;
+} mdsa_bench_result_t;
+
+int mdsa_set_engine(memif_conn_handle_t conn, const char *engine, const char *config,
+                    uint32_t threshold, char *err, size_t errlen);
+const char *mdsa_engine_backend(memif_conn_handle_t conn);
+int mdsa_tx_copy_burst(memif_conn_handle_t conn, uint16_t qid, const uint8_t *data,
+                       const uint32_t *lens, uint16_t count, uint32_t flags, uint16_t *sent);
+int mdsa_tx_flush(memif_conn_handle_t conn, uint16_t qid, int wait, uint32_t *pending);
+int mdsa_rx_copy_burst(memif_conn_handle_t conn, uint16_t qid, uint8_t *buf, size_t buflen,
+                       uint32_t *lens, uint16_t max, uint16_t *count, size_t *need);
+int mdsa_rx_wait(memif_conn_handle_t conn, uint16_t qid, int timeout_ms);
+int mdsa_wait_connected(memif_conn_handle_t conn, int timeout_ms);
+int mdsa_is_connected(memif_conn_handle_t conn);
+const char *mdsa_disconnect_reason(memif_conn_handle_t conn);
+const char *mdsa_socket_error(memif_socket_handle_t sock);
+int mdsa_socket_event_fd(memif_socket_handle_t sock);
+int mdsa_socket_dispatch(memif_socket_handle_t sock, int max_events);
+int mdsa_queue_counts(memif_conn_handle_t conn, uint16_t *rx_queues, uint16_t *tx_queues);
+int mdsa_get_stats(memif_conn_handle_t conn, mdsa_stats_t *st);
+int mdsa_reflect_run(memif_conn_handle_t conn, uint16_t burst, int timeout_ms, uint64_t *reflected);
+int mdsa_bench_tx(memif_conn_handle_t conn, uint32_t frame_size, uint16_t burst,
+                  uint64_t duration_ns, mdsa_bench_result_t *res);
+int mdsa_bench_rx(memif_conn_handle_t conn, uint16_t burst, uint64_t warmup_ns,
+                  uint64_t duration_ns, uint64_t idle_ns, mdsa_bench_result_t *res);
+
+/* helpers defined in the module preamble */
+void mdsa_py_set_mode(memif_conn_args_t *a, int mode);
+"""
+
+PREAMBLE = r"""
+#include "libmemif.h"
+#include "memif_dsa.h"
+/* memif_conn_args_t.mode is a bit-field, which cffi cannot reach */
+static void mdsa_py_set_mode(memif_conn_args_t *a, int mode) { a->mode = (memif_interface_mode_t)mode; }
+"""
+
+
+def c_sources():
+    files = sorted(glob.glob(os.path.join(SRC, "*.c")))
+    return [os.path.relpath(f, os.path.dirname(HERE)) for f in files]
+
+
+def build_flags():
+    cflags = ["-std=c11", "-O2", "-g", "-Wall", "-Wextra", "-fvisibility=hidden",
+              "-D_GNU_SOURCE", "-pthread"]
+    ldflags = ["-pthread"]
+    if os.environ.get("MEMIF_DSA_SANITIZE"):
+        san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"]
+        cflags += san
+        ldflags += san
+    return cflags, ldflags
+
+
+ffibuilder = FFI()
+ffibuilder.cdef(CDEF)
+_cflags, _ldflags = build_flags()
+ffibuilder.set_source(
+    "libmemif_dsa._memif_dsa",
+    PREAMBLE,
+    sources=c_sources(),
+    include_dirs=[os.path.relpath(INCLUDE, os.path.dirname(HERE)), os.path.relpath(SRC, os.path.dirname(HERE))],
+    extra_compile_args=_cflags,
+    extra_link_args=_ldflags,
+)
+
+if __name__ == "__main__":
+    ffibuilder.compile(verbose=True)

@@ -1,0 +1,448 @@
+"""The Pythonic face: Socket and Interface.
+
+One call into C per burst: ``send`` joins the packets once and hands them to
+``mdsa_tx_copy_burst``; ``recv`` gets a whole burst from
+``mdsa_rx_copy_burst`` into one buffer and slices it.  Waiting (for a
+connection, for packets) runs the socket's event loop in C.
+
+Objects here are not thread-safe: use one socket (and its interfaces) from
+one thread at a time.
+"""
+
+import math
+import os
+import select
+import time
+import weakref
+
+from .low_level import check, ffi, lib, string
+
+ROLES = {"primary": 1, "master": 1, "secondary": 0, "slave": 0}
+MODES = {"ethernet": 0, "ip": 1, "punt": 2}
+MODE_NAMES = {v: k for k, v in MODES.items()}
+ENGINES = ("cpu", "dsa", "dsa-hw", "dsa-emu")
+RX_MODES = ("interrupt", "polling")
+MAX_QUEUES = 255
+
+# Sockets alive in this process: waiting runs all their event loops, so both
+# ends of a loopback in one process make progress.
+_live_sockets = weakref.WeakSet()
+
+
+def _check_int(name, value, lo, hi):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def _ms(name, timeout):
+    """Seconds (None = forever) to the C side's milliseconds (-1 = forever)."""
+    if timeout is None:
+        return -1
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or math.isnan(timeout):
+        raise TypeError(f"{name} must be a number of seconds or None")
+    if timeout < 0:
+        raise ValueError(f"{name} must be >= 0 or None, got {timeout}")
+    return min(int(math.ceil(timeout * 1000)), 2**31 - 1)
+
+
+def _bytes_arg(name, value, max_len):
+    if value is None:
+        return b""
+    if isinstance(value, str):
+        value = value.encode()
+    if not isinstance(value, (bytes, bytearray)):
+        raise TypeError(f"{name} must be str or bytes")
+    if len(value) > max_len:
+        raise ValueError(f"{name} is at most {max_len} bytes, got {len(value)}")
+    if b"\0" in value:
+        raise ValueError(f"{name} must not contain NUL bytes")
+    return bytes(value)
+
+
+class Socket:
+    """A memif control socket: a file path or an abstract name ``@name``.
+
+    The first interface decides whether it listens (primary) or connects
+    (secondary); several interfaces with different ids can share it.
+    """
+
+    def __init__(self, path, app_name="libmemif-dsa", reconnect_interval=0.1):
+        if isinstance(path, os.PathLike):
+            path = os.fspath(path)
+        if not isinstance(path, str) or not path or path == "@":
+            raise ValueError("path must be a non-empty socket path or @abstract-name")
+        raw = path.encode()
+        if len(raw) > 107 or b"\0" in raw:
+            raise ValueError("path must be at most 107 bytes without NUL")
+        name = _bytes_arg("app_name", app_name, 31)
+        if reconnect_interval is not None and (
+            not isinstance(reconnect_interval, (int, float)) or reconnect_interval <= 0
+        ):
+            raise ValueError("reconnect_interval must be a positive number of seconds or None")
+        self.path = path
+        args = ffi.new("memif_socket_args_t *")
+        args.path = raw
+        args.app_name = name
+        if reconnect_interval:
+            sec = int(reconnect_interval)
+            nsec = int(round((reconnect_interval - sec) * 1e9))
+            for ts in (args.connection_request_timer.it_value, args.connection_request_timer.it_interval):
+                ts.tv_sec, ts.tv_nsec = sec, nsec
+        handle = ffi.new("memif_socket_handle_t *")
+        check(lib.memif_create_socket(handle, args, ffi.NULL), f"socket {path}")
+        self._handle = handle[0]
+        self._interfaces = []
+        _live_sockets.add(self)
+
+    @property
+    def handle(self):
+        if self._handle is None:
+            raise ValueError("socket is closed")
+        return self._handle
+
+    def poll(self, timeout=0):
+        """Run the event loop once (accept, handshake, reconnect)."""
+        code = lib.memif_poll_event(self.handle, _ms("timeout", timeout))
+        if code not in (lib.MEMIF_ERR_SUCCESS, lib.MEMIF_ERR_POLL_CANCEL):
+            check(code, f"poll {self.path}")
+
+    def close(self):
+        """Close every interface on the socket, then the socket."""
+        if self._handle is None:
+            return
+        for iface in list(self._interfaces):
+            iface.close()
+        h = ffi.new("memif_socket_handle_t *", self._handle)
+        self._handle = None
+        check(lib.memif_delete_socket(h), f"close socket {self.path}")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Interface:
+    """A memif interface.
+
+    role: "primary" (master, listens) or "secondary" (slave, connects and
+    creates the shared memory).  socket: a Socket, or a path/@name for a
+    socket of its own.  queues: queue pairs (tx_queues/rx_queues set each
+    direction).  On a primary the counts are the secondary's choice.
+    copy: "cpu", "dsa" (hardware, else the emulator), "dsa-hw", "dsa-emu".
+    rx_mode: "interrupt" or "polling" (for every receive queue).
+    """
+
+    def __init__(self, role, socket, id=0, mode="ethernet", secret=None, queues=1,
+                 tx_queues=None, rx_queues=None, ring_size=1024, buffer_size=2048,
+                 copy="cpu", rx_mode="interrupt", name="memif0", dsa_config=None,
+                 dsa_threshold=0, app_name="libmemif-dsa", reconnect_interval=0.1):
+        self._conn = None
+        self._own_socket = False
+        self.socket = None
+        _check_choice("role", role, tuple(ROLES))
+        _check_choice("mode", mode, tuple(MODES))
+        _check_choice("copy", copy, ENGINES)
+        _check_choice("rx_mode", rx_mode, RX_MODES)
+        _check_int("id", id, 0, 2**32 - 1)
+        _check_int("queues", queues, 1, MAX_QUEUES)
+        tx_queues = _check_int("tx_queues", queues if tx_queues is None else tx_queues, 1, MAX_QUEUES)
+        rx_queues = _check_int("rx_queues", queues if rx_queues is None else rx_queues, 1, MAX_QUEUES)
+        _check_int("ring_size", ring_size, 2, 1 << 14)
+        if ring_size & (ring_size - 1):
+            raise ValueError(f"ring_size must be a power of two, got {ring_size}")
+        _check_int("buffer_size", buffer_size, 1, 65535)
+        _check_int("dsa_threshold", dsa_threshold, 0, 2**32 - 1)
+        secret_b = _bytes_arg("secret", secret, 24)
+        name_b = _bytes_arg("name", name, 32)
+        if dsa_config is not None and not isinstance(dsa_config, str):
+            raise TypeError("dsa_config must be a str (emulator configuration) or None")
+
+        self._own_socket = not isinstance(socket, Socket)
+        self.socket = Socket(socket, app_name, reconnect_interval) if self._own_socket else socket
+        self.role = "primary" if ROLES[role] else "secondary"
+        self.id = id
+        self.mode = mode
+        self.copy = copy
+        self._rx_polling = rx_mode == "polling"
+        self._rxbuf = None
+        self._rxlens = None
+        self._pending = {}
+        try:
+            args = ffi.new("memif_conn_args_t *")
+            args.socket = self.socket.handle
+            args.secret = secret_b
+            primary = ROLES[role] == 1
+            args.num_s2m_rings = rx_queues if primary else tx_queues
+            args.num_m2s_rings = tx_queues if primary else rx_queues
+            args.buffer_size = buffer_size
+            args.log2_ring_size = ring_size.bit_length() - 1
+            args.is_master = ROLES[role]
+            args.interface_id = id
+            args.interface_name = name_b
+            lib.mdsa_py_set_mode(args, MODES[mode])
+            conn = ffi.new("memif_conn_handle_t *")
+            check(lib.memif_create(conn, args, ffi.NULL, ffi.NULL, ffi.NULL, ffi.NULL),
+                  self._context("create") + self._socket_detail())
+            self._conn = conn[0]
+            self.socket._interfaces.append(self)
+            for q in range(256 if primary else rx_queues):
+                lib.memif_set_rx_mode(self._conn, lib.MEMIF_RX_MODE_POLLING if self._rx_polling
+                                      else lib.MEMIF_RX_MODE_INTERRUPT, q)
+            err = ffi.new("char[256]")
+            cfg = dsa_config.encode() if dsa_config is not None else ffi.NULL
+            code = lib.mdsa_set_engine(self._conn, copy.encode(), cfg, dsa_threshold, err, 256)
+            if code:
+                raise ValueError(f"copy={copy!r}: {string(err)}")
+        except BaseException:
+            self.close()
+            raise
+
+    def _context(self, what):
+        return f"{what} {self.role} id {self.id} on {self.socket.path}"
+
+    def _socket_detail(self):
+        detail = string(lib.mdsa_socket_error(self.socket.handle))
+        return f" ({detail})" if detail else ""
+
+    @property
+    def handle(self):
+        if self._conn is None:
+            raise ValueError("interface is closed")
+        return self._conn
+
+    # ---- state -----------------------------------------------------------
+
+    @property
+    def connected(self):
+        return self._conn is not None and bool(lib.mdsa_is_connected(self._conn))
+
+    @property
+    def disconnect_reason(self):
+        return string(lib.mdsa_disconnect_reason(self.handle))
+
+    @property
+    def queues(self):
+        """(rx queues, tx queues) while connected, (0, 0) otherwise."""
+        rx = ffi.new("uint16_t *")
+        tx = ffi.new("uint16_t *")
+        check(lib.mdsa_queue_counts(self.handle, rx, tx))
+        return rx[0], tx[0]
+
+    def wait_connected(self, timeout=5.0):
+        """Run the event loops until connected; MemifTimeout (with the last
+        disconnect reason, e.g. "incorrect secret") when time runs out."""
+        ms = _ms("timeout", timeout)
+        deadline = None if ms < 0 else time.monotonic() + ms / 1000
+        conn = self.handle
+        while True:
+            fds = dispatch_all()
+            if lib.mdsa_is_connected(conn):
+                return self
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                check(lib.MEMIF_ERR_AGAIN, self._context("waiting for a connection of"), conn)
+            select.select(fds, [], [], 0.1 if left is None else min(left, 0.1))
+
+    def poll(self, timeout=0):
+        self.socket.poll(timeout)
+
+    # ---- data ------------------------------------------------------------
+
+    def _queue(self, queue, tx):
+        _check_int("queue", queue, 0, 65535)
+        return queue
+
+    def send(self, packets, queue=0, wait=True):
+        """Queue packets (bytes-like, 1 byte or more each) on tx `queue`.
+
+        Returns how many were queued, in order, whole packets only: fewer
+        than given when the ring is full.  With wait=False an asynchronous
+        copy engine may still be copying on return (the data stays
+        referenced until flush() sees it done).
+        """
+        self._queue(queue, True)
+        if isinstance(packets, (bytes, bytearray, memoryview)):
+            raise TypeError("packets must be a list of bytes-like packets, not a single packet")
+        pkts = list(packets)
+        for i, p in enumerate(pkts):
+            if not isinstance(p, (bytes, bytearray, memoryview)):
+                raise TypeError(f"packets[{i}] must be bytes-like, not {type(p).__name__}")
+            if len(p) == 0:
+                raise ValueError(f"packets[{i}] is empty: memif carries packets of 1 byte or more")
+        total = 0
+        flags = lib.MDSA_TX_WAIT if wait else 0
+        sent = ffi.new("uint16_t *")
+        while pkts:
+            chunk = pkts[:65535]
+            data = b"".join(chunk)
+            lens = ffi.new("uint32_t[]", [len(p) for p in chunk])
+            code = lib.mdsa_tx_copy_burst(self.handle, queue, data, lens, len(chunk), flags, sent)
+            if code == lib.MEMIF_ERR_INVAL_ARG and sent[0] < len(chunk):
+                raise ValueError(f"packets[{total + sent[0]}] ({len(chunk[sent[0]])} bytes) "
+                                 f"does not fit in the tx ring of queue {queue}")
+            check(code, self._context(f"send on queue {queue} of"), self._conn)
+            if not wait and sent[0]:
+                self._pending.setdefault(queue, []).append((data, lens))
+            total += sent[0]
+            if sent[0] < len(chunk):
+                break
+            pkts = pkts[65535:]
+        return total
+
+    def flush(self, queue=0, wait=True):
+        """Publish packets whose copies completed; returns bursts still in flight."""
+        self._queue(queue, True)
+        pending = ffi.new("uint32_t *")
+        check(lib.mdsa_tx_flush(self.handle, queue, 1 if wait else 0, pending),
+              self._context(f"flush queue {queue} of"), self._conn)
+        if pending[0] == 0:
+            self._pending.pop(queue, None)
+        return pending[0]
+
+    def recv(self, queue=0, max=256, timeout=0):
+        """Up to `max` packets from rx `queue`, as bytes.
+
+        timeout: 0 returns at once, a number of seconds waits that long for
+        the first packet, None waits forever.  Raises MemifError when the
+        interface is (or becomes) disconnected.
+        """
+        self._queue(queue, False)
+        _check_int("max", max, 1, 65535)
+        ms = _ms("timeout", timeout)
+        conn = self.handle
+        if ms != 0:
+            code = lib.mdsa_rx_wait(conn, queue, ms)
+            if code == lib.MEMIF_ERR_AGAIN:
+                return []
+            check(code, self._context(f"recv on queue {queue} of"), conn)
+        if self._rxbuf is None:
+            self._rxbuf = ffi.new("uint8_t[]", 1 << 18)
+        if self._rxlens is None or len(self._rxlens) < max:
+            self._rxlens = ffi.new("uint32_t[]", max)
+        count = ffi.new("uint16_t *")
+        need = ffi.new("size_t *")
+        code = lib.mdsa_rx_copy_burst(conn, queue, self._rxbuf, len(self._rxbuf), self._rxlens,
+                                      max, count, need)
+        if code == lib.MEMIF_ERR_NOBUF:
+            self._rxbuf = ffi.new("uint8_t[]", _grow(need[0], len(self._rxbuf)))
+            code = lib.mdsa_rx_copy_burst(conn, queue, self._rxbuf, len(self._rxbuf), self._rxlens,
+                                          max, count, need)
+        check(code, self._context(f"recv on queue {queue} of"), conn)
+        n = count[0]
+        if not n:
+            return []
+        lens = ffi.unpack(self._rxlens, n)
+        view = ffi.buffer(self._rxbuf, sum(lens))
+        out, off = [], 0
+        for ln in lens:
+            out.append(view[off:off + ln])
+            off += ln
+        return out
+
+    # ---- introspection ---------------------------------------------------
+
+    def stats(self):
+        st = ffi.new("mdsa_stats_t *")
+        check(lib.mdsa_get_stats(self.handle, st))
+        out = {k: getattr(st, k) for k in (
+            "connects", "disconnects", "tx_packets", "tx_bytes", "tx_buffers", "tx_ring_full",
+            "tx_rollbacks", "rx_packets", "rx_bytes", "rx_buffers", "interrupts_sent",
+            "interrupts_received", "peer_violations")}
+        out["engine"] = {k: getattr(st.engine, k) for k in (
+            "bursts", "copies", "bytes", "descriptors", "batches", "bytes_offloaded", "cpu_small",
+            "cpu_fallbacks", "partial_completions", "retries", "queue_full", "errors")}
+        out["engine"]["backend"] = string(lib.mdsa_engine_backend(self.handle))
+        return out
+
+    def details(self):
+        md = ffi.new("memif_details_t *")
+        buf = ffi.new("char[]", 65536)
+        check(lib.memif_get_details(self.handle, md, buf, len(buf)))
+
+        def queues(arr, n):
+            return [{"qid": arr[i].qid, "ring_size": arr[i].ring_size, "region": arr[i].region,
+                     "polling": bool(arr[i].flags & lib.MEMIF_QUEUE_FLAG_POLLING),
+                     "head": arr[i].head, "tail": arr[i].tail, "buffer_size": arr[i].buffer_size}
+                    for i in range(n)] if arr != ffi.NULL else []
+
+        return {
+            "role": "primary" if md.role == 0 else "secondary",
+            "id": md.id,
+            "mode": MODE_NAMES.get(md.mode, str(md.mode)),
+            "if_name": string(md.if_name),
+            "app_name": string(md.inst_name),
+            "remote_if_name": string(md.remote_if_name),
+            "remote_app_name": string(md.remote_inst_name),
+            "socket": string(md.socket_path),
+            "connected": bool(md.link_up_down),
+            "secret": md.secret != ffi.NULL,
+            "disconnect_reason": string(md.error),
+            "regions": [{"index": md.regions[i].index, "size": md.regions[i].size}
+                        for i in range(md.regions_num)] if md.regions != ffi.NULL else [],
+            "rx_queues": queues(md.rx_queues, md.rx_queues_num),
+            "tx_queues": queues(md.tx_queues, md.tx_queues_num),
+            "copy_engine": string(lib.mdsa_engine_backend(self.handle)),
+        }
+
+    # ---- lifecycle -------------------------------------------------------
+
+    def close(self):
+        """Disconnect (the peer gets DISCONNECT "interface deleted") and free
+        every fd and mapping.  Idempotent."""
+        if self._conn is not None:
+            h = ffi.new("memif_conn_handle_t *", self._conn)
+            self._conn = None
+            lib.memif_delete(h)
+            self._pending.clear()
+            if self.socket is not None and self in self.socket._interfaces:
+                self.socket._interfaces.remove(self)
+        if self._own_socket and self.socket is not None:
+            self.socket.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __repr__(self):
+        state = "closed" if self._conn is None else ("connected" if self.connected else "down")
+        return f"<Interface {self.role} id={self.id} {self.socket.path} {self.mode} {state}>"
+
+
+def dispatch_all():
+    """Handle pending events of every socket in this process; returns their
+    event fds (to wait on)."""
+    fds = []
+    for s in list(_live_sockets):
+        if s._handle is not None:
+            lib.mdsa_socket_dispatch(s._handle, 64)
+            fds.append(lib.mdsa_socket_event_fd(s._handle))
+    return fds
+
+
+def _grow(need, current):
+    return max(need, 2 * current)
