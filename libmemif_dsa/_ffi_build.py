@@ -158,7 +158,7 @@ def c_sources():
 
 def build_flags():
     cflags = ["-std=c11", "-O2", "-g", "-Wall", "-Wextra", "-fvisibility=hidden",
-              "-D_GNU_SOURCE", "-pthread"]
+              "-pthread"]
     ldflags = ["-pthread"]
     if os.environ.get("MEMIF_DSA_SANITIZE"):
         san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"]

@@ -419,6 +419,7 @@ int mdsa_emu_arm_fault(struct mdsa_emu *emu, unsigned wq, const struct mdsa_emu_
     case MDSA_EMU_FAULT_PAGE: w->page = a; break;
     case MDSA_EMU_FAULT_CR: w->cr = a; break;
     case MDSA_EMU_FAULT_BATCH_LIST: w->blist = a; break;
+    case MDSA_EMU_FAULT_ERROR: w->errinj = a; break;
     default: w->qfull = a; break;
     }
     pthread_mutex_unlock(&w->x_mu);

@@ -125,13 +125,16 @@ enum {
     MDSA_EMU_FAULT_CR,        /* next completion-record writes fault (late) */
     MDSA_EMU_FAULT_BATCH_LIST,/* next batches fault reading their list */
     MDSA_EMU_FAULT_QFULL,     /* next submissions are refused */
+    MDSA_EMU_FAULT_ERROR,     /* next data descriptors fail with status `offset`
+                                 (e.g. 0x20 hardware error), doing nothing */
     MDSA_EMU_FAULT_KINDS
 };
 struct mdsa_emu_fault {
     int kind;
     uint32_t skip;   /* let this many eligible events pass first */
     uint32_t count;  /* then fire this many times (0 = 1) */
-    int64_t offset;  /* PAGE: bytes completed; BATCH_LIST: member index; -1 random */
+    int64_t offset;  /* PAGE: bytes completed; BATCH_LIST: member index (-1 random);
+                        ERROR: the status code to report */
     int side;        /* PAGE: MDSA_EMU_SIDE_* */
 };
 int mdsa_emu_arm_fault(struct mdsa_emu *emu, unsigned wq, const struct mdsa_emu_fault *f);

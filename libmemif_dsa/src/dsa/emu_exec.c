@@ -385,6 +385,10 @@ static void exec_work(struct emu_wq *w, const struct mdsa_desc *d, struct mdsa_c
         rec->status = MDSA_ST_XFER_ERANGE;
         return;
     }
+    if (emu_armed_fire(&w->errinj)) { /* scripted device error */
+        rec->status = (uint8_t)w->errinj.offset;
+        return;
+    }
     switch (op) {
     case MDSA_OP_MEMMOVE: exec_memmove(w, d, fl, rec); break;
     case MDSA_OP_FILL: exec_fill(w, d, fl, rec); break;

@@ -49,7 +49,7 @@ struct emu_wq {
     /* Execution side, guarded by x_mu. */
     pthread_mutex_t x_mu;
     uint64_t rng;
-    struct emu_armed page, cr, blist;
+    struct emu_armed page, cr, blist, errinj;
     struct emu_late *late;
     uint32_t late_cap, late_head;
     uint32_t late_n; /* written under x_mu, peeked atomically */

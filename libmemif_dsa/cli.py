@@ -1,0 +1,175 @@
+"""The `memif-dsa` command: reflect, bench, info."""
+
+import argparse
+import json
+import signal
+import sys
+import time
+
+from . import __version__, protocol_version
+from . import bench as bench_mod
+from .errors import MemifError
+from .interface import ENGINES, MODES, RX_MODES, Interface
+from .low_level import ffi, lib
+
+
+def _positive_int(text):
+    v = int(text, 0)
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return v
+
+
+def _iface_options(p):
+    p.add_argument("--role", choices=("primary", "secondary"), required=True)
+    p.add_argument("--socket", required=True, help="socket path, or @name for an abstract socket")
+    p.add_argument("--id", type=int, default=0, help="interface id (default 0)")
+    p.add_argument("--mode", choices=tuple(MODES), default="ethernet")
+    p.add_argument("--secret", default=None, help="shared secret (up to 24 bytes)")
+    p.add_argument("--queues", type=_positive_int, default=1, help="queue pairs (secondary's choice)")
+    p.add_argument("--tx-queues", type=_positive_int, default=None)
+    p.add_argument("--rx-queues", type=_positive_int, default=None)
+    p.add_argument("--ring-size", type=_positive_int, default=1024)
+    p.add_argument("--buffer-size", type=_positive_int, default=2048)
+    p.add_argument("--copy", choices=ENGINES, default="cpu", help="copy engine")
+    p.add_argument("--dsa-config", default=None, help="DSA emulator configuration string")
+    p.add_argument("--dsa-threshold", type=int, default=0,
+                   help="copies shorter than this stay on the CPU (bytes)")
+    p.add_argument("--rx-mode", choices=RX_MODES, default="interrupt")
+
+
+def cmd_reflect(a):
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+    iface = Interface(a.role, a.socket, id=a.id, mode=a.mode, secret=a.secret, queues=a.queues,
+                      tx_queues=a.tx_queues, rx_queues=a.rx_queues, ring_size=a.ring_size,
+                      buffer_size=a.buffer_size, copy=a.copy, rx_mode=a.rx_mode,
+                      dsa_config=a.dsa_config, dsa_threshold=a.dsa_threshold, name="reflect")
+    verb = "listening on" if a.role == "primary" else "connecting to"
+    print(f"ready: {a.role} {verb} {a.socket} id {a.id} mode {a.mode} "
+          f"copy {iface.stats()['engine']['backend']}", flush=True)
+    reflected = ffi.new("uint64_t *")
+    seen_up = seen_down = 0
+    try:
+        while not stop:
+            code = lib.mdsa_reflect_run(iface.handle, a.burst, 100, reflected)
+            if code not in (lib.MEMIF_ERR_SUCCESS, lib.MEMIF_ERR_POLL_CANCEL):
+                print(f"error: {lib.memif_strerror(code)}", file=sys.stderr, flush=True)
+            st = iface.stats()
+            # report every connect and disconnect, in order, even when both
+            # happened within one loop turn
+            while seen_up < st["connects"] or seen_down < st["disconnects"]:
+                if seen_up == seen_down and seen_up < st["connects"]:
+                    seen_up += 1
+                    if seen_up == st["connects"] and iface.connected:
+                        d = iface.details()
+                        print(f"connected: peer app '{d['remote_app_name']}' interface "
+                              f"'{d['remote_if_name']}', rx queues {len(d['rx_queues'])}, "
+                              f"tx queues {len(d['tx_queues'])}", flush=True)
+                    else:
+                        print("connected", flush=True)
+                else:
+                    seen_down += 1
+                    reason = iface.disconnect_reason if seen_down == st["disconnects"] else ""
+                    print(f"disconnected: {reason or 'unknown reason'}", flush=True)
+    finally:
+        n = reflected[0]
+        iface.close()
+        print(f"stopped: reflected {n} packets", flush=True)
+    return 0
+
+
+def cmd_bench(a):
+    engines = [e.strip() for e in a.engine.split(",") if e.strip()]
+    for e in engines:
+        if e not in ENGINES:
+            raise SystemExit(f"memif-dsa bench: --engine: unknown engine {e!r} (choose from {', '.join(ENGINES)})")
+    sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
+    for s in sizes:
+        if not 1 <= s <= 65535:
+            raise SystemExit(f"memif-dsa bench: --sizes: {s} is outside 1..65535")
+    opts = dict(burst=a.burst, ring_size=a.ring_size, buffer_size=a.buffer_size, queues=a.queues,
+                duration=a.duration, warmup=a.warmup, dsa_config=a.dsa_config,
+                dsa_threshold=a.dsa_threshold)
+    log = (lambda *x: print(*x, file=sys.stderr, flush=True)) if a.json else print
+    log(f"memif-dsa bench: sizes {sizes}, engines {engines}, burst {a.burst}, ring {a.ring_size}, "
+        f"buffer {a.buffer_size}, queues {a.queues}, {a.duration}s x {a.repeats} repeats (interleaved)")
+    rows = bench_mod.run(sizes, engines, opts, a.repeats, log=log)
+    if a.json:
+        print(json.dumps({"config": dict(opts, sizes=sizes, engines=engines, repeats=a.repeats),
+                          "results": rows}, indent=2))
+    else:
+        print(bench_mod.format_table(rows))
+    return 0
+
+
+def cmd_info(a):
+    info = {
+        "library": __version__,
+        "protocol": protocol_version(),
+        "engines": {},
+    }
+    for e in ENGINES:
+        err = ffi.new("char[256]")
+        # an engine is available if an interface could use it
+        probe = _probe_engine(e, err)
+        info["engines"][e] = probe
+    if a.json:
+        print(json.dumps(info, indent=2))
+    else:
+        print(f"libmemif-dsa {info['library']}, memif protocol {info['protocol']}")
+        print("copy engines:")
+        for e, (ok, text) in info["engines"].items():
+            print(f"  {e:8s} {'available' if ok else 'unavailable'}: {text}")
+    return 0
+
+
+def _probe_engine(name, err):
+    sock = f"@memif-dsa-info-{time.monotonic_ns()}"
+    try:
+        with Interface("primary", sock, copy=name) as iface:
+            return True, iface.stats()["engine"]["backend"]
+    except (ValueError, MemifError) as e:
+        return False, str(e).split(": ", 1)[-1]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="memif-dsa", description=__doc__)
+    ap.add_argument("--version", action="version", version=f"memif-dsa {__version__}")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    p = sub.add_parser("reflect", help="serve a reflector peer: every packet goes back on its queue")
+    _iface_options(p)
+    p.add_argument("--burst", type=int, default=64, choices=range(1, 257), metavar="1..256")
+    p.set_defaults(func=cmd_reflect)
+
+    p = sub.add_parser("bench", help="two-process, two-core throughput benchmark")
+    p.add_argument("--sizes", default="64,1500", help="frame sizes, comma separated")
+    p.add_argument("--engine", default="cpu", help="copy engines, comma separated (first = baseline)")
+    p.add_argument("--burst", type=int, default=64, choices=range(1, 257), metavar="1..256")
+    p.add_argument("--ring-size", type=_positive_int, default=1024)
+    p.add_argument("--buffer-size", type=_positive_int, default=2048)
+    p.add_argument("--queues", type=_positive_int, default=1)
+    p.add_argument("--duration", type=float, default=2.0, help="measured seconds per run")
+    p.add_argument("--warmup", type=float, default=0.5, help="seconds before measuring")
+    p.add_argument("--repeats", type=_positive_int, default=5)
+    p.add_argument("--dsa-config", default=None)
+    p.add_argument("--dsa-threshold", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="machine-readable results on stdout")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("info", help="library and protocol versions, copy engines")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_info)
+
+    a = ap.parse_args(argv)
+    try:
+        return a.func(a)
+    except (MemifError, ValueError, TypeError) as e:
+        print(f"memif-dsa {a.cmd}: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
