@@ -1,0 +1,1 @@
+# Repository root on sys.path: `import fixtures`, `import vectors`.
