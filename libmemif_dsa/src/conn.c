@@ -227,7 +227,10 @@ int mdsa_is_connected(memif_conn_handle_t conn)
 
 const char *mdsa_disconnect_reason(memif_conn_handle_t conn)
 {
-    return conn ? ((struct mconn *)conn)->reason : "";
+    struct mconn *c = conn;
+    if (!c)
+        return "";
+    return c->faulted ? c->fault_reason : c->reason; /* teardown may still be pending */
 }
 
 int mdsa_queue_counts(memif_conn_handle_t conn, uint16_t *rx_queues, uint16_t *tx_queues)
