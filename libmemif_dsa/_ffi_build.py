@@ -153,7 +153,14 @@ static void mdsa_py_set_mode(memif_conn_args_t *a, int mode) { a->mode = (memif_
 
 def c_sources():
     files = sorted(glob.glob(os.path.join(SRC, "*.c")))
+    files += sorted(glob.glob(os.path.join(SRC, "dsa", "*.c")))
     return [os.path.relpath(f, os.path.dirname(HERE)) for f in files]
+
+
+def c_headers():
+    files = glob.glob(os.path.join(SRC, "*.h")) + glob.glob(os.path.join(SRC, "dsa", "*.h"))
+    files += glob.glob(os.path.join(INCLUDE, "*.h"))
+    return [os.path.relpath(f, os.path.dirname(HERE)) for f in sorted(files)]
 
 
 def build_flags():
@@ -174,6 +181,7 @@ ffibuilder.set_source(
     "libmemif_dsa._memif_dsa",
     PREAMBLE,
     sources=c_sources(),
+    depends=c_headers() + c_sources(),  # rebuild when any header changes
     include_dirs=[os.path.relpath(INCLUDE, os.path.dirname(HERE)), os.path.relpath(SRC, os.path.dirname(HERE))],
     extra_compile_args=_cflags,
     extra_link_args=_ldflags,

@@ -2,6 +2,7 @@
 SIGKILL mid-traffic, reconnection, stale socket files, and 1000
 connect/disconnect cycles without leaking fds or mappings."""
 
+import gc
 import os
 import signal
 
@@ -128,15 +129,18 @@ def test_1000_connect_disconnect_cycles_leak_nothing():
             assert a.recv(timeout=2) == [b"ping"]
 
     cycle(unique_socket())  # warm up lazily created objects
+    gc.collect()  # objects of earlier tests must not close fds mid-count
     fds, maps = open_fds(), memif_mappings()
     name = unique_socket()
     for _ in range(1000):
         cycle(name)
+    gc.collect()
     assert open_fds() == fds
-    assert memif_mappings() == maps == 0
+    assert memif_mappings() == maps
 
 
 def test_close_is_idempotent_and_frees_everything(make_pair):
+    gc.collect()
     fds = open_fds()
     a, b = make_pair()
     assert open_fds() > fds

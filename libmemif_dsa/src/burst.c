@@ -226,6 +226,7 @@ int mdsa_rx_copy_burst(memif_conn_handle_t conn, uint16_t qid, uint8_t *buf, siz
         queue_rx_release(q, slot);
         q->packets += pk;
         q->bytes += out;
+        rx_drain_irq(q);
     }
     *count = pk;
     return err;

@@ -6,19 +6,7 @@
 #include <string.h>
 
 #include "copy.h"
-
-/* provided by dsa/engine.c; TEMPORARY weak fallback until it is linked in */
-mdsa_engine_t *mdsa_engine_dsa_create(const char *kind, const char *config, size_t threshold,
-                                      char *err, size_t errlen);
-__attribute__((weak)) mdsa_engine_t *mdsa_engine_dsa_create(const char *kind, const char *config,
-                                                            size_t threshold, char *err, size_t errlen)
-{
-    (void)config;
-    (void)threshold;
-    if (err && errlen)
-        snprintf(err, errlen, "%s: DSA engines are not built into this library", kind);
-    return NULL;
-}
+#include "dsa/engine.h"
 
 struct cpu_engine {
     mdsa_engine_t base;

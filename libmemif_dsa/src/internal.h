@@ -236,6 +236,7 @@ static inline uint16_t ring_load(volatile uint16_t *p)
     return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 void queue_kick(struct mqueue *q);
+void rx_drain_irq(struct mqueue *q);
 void queue_refill_all(struct mqueue *q, uint16_t headroom);
 int queue_tx_reap(struct mqueue *q, bool wait);
 /* rx: packets available (validated); <0 on a peer violation (already faulted) */

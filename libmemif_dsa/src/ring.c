@@ -40,12 +40,14 @@ static inline bool rx_interrupt_mode(const struct mqueue *q)
     return !(__atomic_load_n(&q->ring->flags, __ATOMIC_RELAXED) & MEMIF_RING_FLAG_MASK_INT);
 }
 
-static void rx_drain_irq(struct mqueue *q)
+/* In interrupt mode, consume the peer's signal along with the packets (as
+ * libmemif's rx burst does), so a stale wake-up does not follow.  Polling
+ * mode makes no system call. */
+void rx_drain_irq(struct mqueue *q)
 {
     uint64_t n;
-    if (rx_interrupt_mode(q) && read(q->int_fd, &n, sizeof n) < 0 && errno != EAGAIN) {
-        /* nothing to consume */
-    }
+    if (rx_interrupt_mode(q) && read(q->int_fd, &n, sizeof n) == sizeof n)
+        q->irq_recv++;
 }
 
 int queue_rx_avail(struct mqueue *q, uint16_t *n)

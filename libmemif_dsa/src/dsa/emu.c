@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* clock_nanosleep, pthread_condattr_setclock under -std=c11 */
 #endif
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "emu_internal.h"
 
 #define LATE_CAP 4096 /* late records held per WQ before early delivery */
+#define WORKER_SPIN_NS 50000 /* async worker: spin this long before sleeping */
 
 uint64_t emu_now_ns(void)
 {
@@ -126,7 +128,7 @@ static int enqueue_async(struct emu_wq *w, const struct mdsa_desc *d)
     struct emu_entry *e = &w->ring[(w->head + w->count) % w->cap];
     e->d = *d;
     e->due_ns = due;
-    w->count++;
+    __atomic_store_n(&w->count, w->count + 1, __ATOMIC_RELEASE); /* peeked by a spinning worker */
     w->submitted++;
     pthread_cond_signal(&w->q_cv);
     pthread_mutex_unlock(&w->q_mu);
@@ -176,8 +178,15 @@ static int emu_write(struct mdsa_wq *wq, const struct mdsa_desc *d, uint32_t n)
 static void emu_progress(struct mdsa_wq *wq)
 {
     struct emu_wq *w = W(wq);
-    if (!__atomic_load_n(&w->late_n, __ATOMIC_ACQUIRE) || w->emu->cfg.async)
-        return; /* async: the worker delivers */
+    if (w->emu->cfg.async) {
+        /* A poller spinning on a CPU the worker needs would starve it:
+         * step aside while work is queued (emulator only). */
+        if (__atomic_load_n(&w->count, __ATOMIC_ACQUIRE))
+            sched_yield();
+        return; /* the worker delivers late records */
+    }
+    if (!__atomic_load_n(&w->late_n, __ATOMIC_ACQUIRE))
+        return;
     pthread_mutex_lock(&w->x_mu);
     emu_deliver_late(w, emu_now_ns(), 0);
     pthread_mutex_unlock(&w->x_mu);
@@ -242,7 +251,17 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&w->x_mu);
         pthread_mutex_lock(&w->q_mu);
         w->head = (w->head + 1) % w->cap;
-        w->count--;
+        __atomic_store_n(&w->count, w->count - 1, __ATOMIC_RELEASE);
+        if (!w->count) {
+            /* Busy-wait briefly for the next submission: a condvar wake-up
+             * costs tens of microseconds, more than a device would take. */
+            pthread_mutex_unlock(&w->q_mu);
+            uint64_t until = emu_now_ns() + WORKER_SPIN_NS;
+            while (!__atomic_load_n(&w->count, __ATOMIC_ACQUIRE) &&
+                   !__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE) && emu_now_ns() < until)
+                sched_yield(); /* the submitter may share this CPU */
+            pthread_mutex_lock(&w->q_mu);
+        }
     }
     pthread_mutex_unlock(&w->q_mu);
     return NULL;
@@ -252,7 +271,7 @@ static void wq_fini(struct emu_wq *w)
 {
     if (w->thr_started) {
         pthread_mutex_lock(&w->q_mu);
-        w->stop = 1;
+        __atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
         pthread_cond_broadcast(&w->q_cv);
         pthread_mutex_unlock(&w->q_mu);
         pthread_join(w->thr, NULL);

@@ -68,7 +68,6 @@ struct dsa_engine {
     uint32_t cc;
     int write_mode;
     int degraded;            /* a completion timed out: CPU from now on */
-    int timed_out;
     uint64_t head, tail;     /* unit ring indices */
     uint64_t next_ticket;
     uint64_t timeout_ns;
@@ -149,7 +148,6 @@ static int not_yet(struct dsa_engine *e, struct unit *u)
     uint32_t from = u->kind == U_WRITE ? u->checked : 0;
     uint32_t to = u->kind == U_WRITE ? u->sent : u->n;
     e->degraded = 1;
-    e->timed_out = 1;
     e->base.ctr.errors++;
     e->base.ctr.cpu_fallbacks += to - from;
     cpu_copy(u->s, from, to);
@@ -429,14 +427,14 @@ static void dsa_destroy(mdsa_engine_t *eb)
      * ends by completion or by the timeout. */
     while (e->next_ticket && dsa_poll(eb, e->next_ticket - 1) == 0)
         mdsa_cpu_pause();
+    /* After this nothing writes our descriptors or records: the emulator
+     * joins its workers; for hardware, the last reference to the device
+     * file (munmap + close) makes the idxd driver drain our PASID/WQ. */
     if (e->emu)
-        mdsa_emu_destroy(e->emu); /* joins workers: nothing writes after */
+        mdsa_emu_destroy(e->emu);
     else
         mdsa_wq_close(e->wq);
-    /* Hardware that timed out may still write descriptors/records:
-     * leaking that memory is safer than reusing it. */
-    if (!e->timed_out || e->emu)
-        free_mem(e);
+    free_mem(e);
     free(e);
 }
 
@@ -545,9 +543,7 @@ int mdsa_dsa_engine_probe(mdsa_engine_t *eb, uint64_t timeout_ns, char *err, siz
         if (mdsa_dsa_now_ns() > deadline) {
             snprintf(err, errlen, "NOOP probe on %s: no completion within %llu ms",
                      e->wq->info.name, (unsigned long long)(timeout_ns / 1000000));
-            /* the record may still arrive: keep it out of reuse */
-            e->probe = NULL;
-            return -ETIMEDOUT;
+            return -ETIMEDOUT; /* destroy() closes the queue before freeing */
         }
         mdsa_cpu_pause();
     }

@@ -45,6 +45,9 @@ struct mdsa_dsa_config {
 void mdsa_dsa_config_default(struct mdsa_dsa_config *c);
 /* Parse on top of *c; unknown keys are rejected with a message. */
 int mdsa_dsa_config_parse(struct mdsa_dsa_config *c, const char *s, char *err, size_t errlen);
+/* Validate a whole config string (for Python/CLI): 0, or -EINVAL with a
+ * message naming the offending key. */
+int mdsa_dsa_config_validate(const char *s, char *err, size_t errlen);
 
 /* kind: "dsa" (NULL too) = hardware when a usable WQ exists, else the
  * emulator; "dsa-hw" = hardware or NULL with the reason in err;
@@ -61,7 +64,8 @@ int mdsa_engine_is_dsa(const mdsa_engine_t *e);
 const char *mdsa_engine_dsa_note(const mdsa_engine_t *e);
 /* The emulator behind the engine (NULL on hardware); for tests. */
 struct mdsa_emu *mdsa_engine_dsa_emu(mdsa_engine_t *e);
-/* Bursts submitted but not yet reported complete by poll(). */
+/* Submission units (BATCHes, lone descriptors, write() groups) handed to
+ * the queue and not yet retired by poll(); for tests and diagnostics. */
 uint64_t mdsa_engine_dsa_inflight(const mdsa_engine_t *e);
 
 /* Human-readable listing of the DSA devices/WQs found (or why none), the

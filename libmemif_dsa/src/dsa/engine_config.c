@@ -107,3 +107,10 @@ int mdsa_dsa_config_parse(struct mdsa_dsa_config *c, const char *s, char *err, s
     int rc = mdsa_kv_foreach(s, engine_kv, c, err, errlen);
     return rc ? rc : mdsa_emu_config_check(&c->emu, err, errlen);
 }
+
+int mdsa_dsa_config_validate(const char *s, char *err, size_t errlen)
+{
+    struct mdsa_dsa_config c;
+    mdsa_dsa_config_default(&c);
+    return mdsa_dsa_config_parse(&c, s, err, errlen);
+}

@@ -78,11 +78,15 @@ static mdsa_engine_t *open_hw(const struct mdsa_dsa_config *c, size_t threshold,
         goto out;
     }
     int usable = 0;
+    size_t off = 0;
     for (size_t i = 0; i < n && !e; i++) {
         if (!attrs[i].usable)
             continue;
         usable++;
-        e = try_wq(&attrs[i], c, threshold, why, whylen);
+        char one[256];
+        e = try_wq(&attrs[i], c, threshold, one, sizeof one);
+        if (!e && off < whylen) /* keep every queue's reason */
+            off += (size_t)snprintf(why + off, whylen - off, "%s%s", off ? "; " : "", one);
     }
     if (!e && !usable) {
         if (!n) {

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static int h_failed, h_checks, h_tests, h_tests_failed;
-static const char *h_test = "?";
+__attribute__((unused)) static int h_failed, h_checks, h_tests, h_tests_failed;
+__attribute__((unused)) static const char *h_test = "?";
 
 #define CHECK(c)                                                                       \
     do {                                                                               \

@@ -1,0 +1,337 @@
+/* Hardware path without hardware: discovery against a fake sysfs tree,
+ * CPUID decoding, portal offset rotation, opening a WQ (mmap refused ->
+ * write(), mmap granted -> portal chosen but never submitted to), the
+ * write() submission bytes, and the engine's NOOP probe failing cleanly.
+ * Nothing here executes MOVDIR64B or ENQCMD. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "copy.h"
+#include "dsa/engine.h"
+#include "dsa/portal.h"
+#include "tutil.h"
+
+static char root[128], sysfs[160], devdir[160];
+
+static void put_file(const char *dir, const char *name, const char *val)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    if (!f) {
+        perror(p);
+        abort();
+    }
+    fprintf(f, "%s\n", val);
+    fclose(f);
+}
+
+static void mk_dev(const char *name, const char *state, const char *gen_cap)
+{
+    char d[400];
+    snprintf(d, sizeof d, "%s/%s", sysfs, name);
+    mkdir(d, 0755);
+    put_file(d, "state", state);
+    put_file(d, "gen_cap", gen_cap);
+    put_file(d, "max_batch_size", "1024");
+}
+
+static void mk_wq(const char *name, const char *state, const char *mode, const char *type,
+                  const char *size, const char *thr, int node)
+{
+    char d[400];
+    snprintf(d, sizeof d, "%s/%s", sysfs, name);
+    mkdir(d, 0755);
+    put_file(d, "state", state);
+    put_file(d, "mode", mode);
+    put_file(d, "type", type);
+    put_file(d, "size", size);
+    put_file(d, "threshold", thr);
+    put_file(d, "max_transfer_size", "2097152");
+    put_file(d, "max_batch_size", "32");
+    put_file(d, "block_on_fault", "0");
+    put_file(d, "name", "app1");
+    if (node) {
+        char n[400];
+        snprintf(n, sizeof n, "%s/%s", devdir, name);
+        int fd = open(n, O_CREAT | O_RDWR, 0644);
+        if (fd < 0 || ftruncate(fd, 4096)) {
+            perror(n);
+            abort();
+        }
+        close(fd);
+    }
+}
+
+static void make_tree(void)
+{
+    snprintf(root, sizeof root, "/tmp/mdsa-fake-XXXXXX");
+    if (!mkdtemp(root))
+        abort();
+    snprintf(sysfs, sizeof sysfs, "%s/sys", root);
+    snprintf(devdir, sizeof devdir, "%s/dev", root);
+    mkdir(sysfs, 0755);
+    mkdir(devdir, 0755);
+    mk_dev("dsa0", "enabled", "0x40915f010f");
+    mk_dev("dsa2", "disabled", "0x0");
+    mk_wq("wq0.1", "enabled", "shared", "user", "16", "12", 1);
+    mk_wq("wq0.0", "enabled", "dedicated", "user", "32", "0", 1);
+    mk_wq("wq0.2", "enabled", "dedicated", "kernel", "8", "0", 1);
+    mk_wq("wq0.3", "disabled", "dedicated", "user", "8", "0", 1);
+    mk_wq("wq0.4", "enabled", "dedicated", "user", "8", "0", 0); /* no device node */
+    mk_wq("wq2.0", "enabled", "shared", "user", "8", "8", 1);     /* device disabled */
+    char junk[400];
+    snprintf(junk, sizeof junk, "%s/engine0.0", sysfs);
+    mkdir(junk, 0755);
+    /* wq0.5's node is /dev/null: open works, mmap is refused */
+    mk_wq("wq0.5", "enabled", "dedicated", "user", "8", "0", 0);
+    char n[400];
+    snprintf(n, sizeof n, "%s/wq0.5", devdir);
+    if (symlink("/dev/null", n))
+        abort();
+}
+
+static void rm_tree(void)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    if (system(cmd))
+        fprintf(stderr, "cleanup of %s failed\n", root);
+}
+
+static struct mdsa_hw_wq_attr wqs[16];
+static size_t nwq;
+
+static const struct mdsa_hw_wq_attr *find(const char *name)
+{
+    for (size_t i = 0; i < nwq; i++)
+        if (!strcmp(wqs[i].name, name))
+            return &wqs[i];
+    return NULL;
+}
+
+static void test_discovery(void)
+{
+    size_t total;
+    char err[256];
+    CHECK_EQ(mdsa_hw_discover(sysfs, devdir, wqs, 16, &nwq, &total, err, sizeof err), 0);
+    CHECK_EQ(nwq, 7);
+    CHECK_EQ(total, 7);
+    /* sorted by device, then queue */
+    CHECK(!strcmp(wqs[0].name, "wq0.0"));
+    CHECK(!strcmp(wqs[1].name, "wq0.1"));
+    CHECK(!strcmp(wqs[6].name, "wq2.0"));
+    const struct mdsa_hw_wq_attr *a = find("wq0.0");
+    CHECK(a && a->usable);
+    CHECK(a && !strcmp(a->mode, "dedicated") && a->size == 32 && a->max_batch == 32 &&
+          a->max_xfer == 2097152 && a->has_gen_cap && a->gen_cap == 0x40915f010full &&
+          !strcmp(a->dev_name, "dsa0") && !strcmp(a->wq_name, "app1"));
+    a = find("wq0.1");
+    CHECK(a && a->usable && a->threshold == 12 && !strcmp(a->mode, "shared"));
+    a = find("wq0.2");
+    CHECK(a && !a->usable);
+    CHECK_STR_CONTAINS(a ? a->why : NULL, "kernel");
+    a = find("wq0.3");
+    CHECK_STR_CONTAINS(a ? a->why : NULL, "not enabled");
+    a = find("wq0.4");
+    CHECK_STR_CONTAINS(a ? a->why : NULL, "no device node");
+    a = find("wq2.0");
+    CHECK_STR_CONTAINS(a ? a->why : NULL, "device not enabled");
+    /* capped output still reports the total */
+    struct mdsa_hw_wq_attr two[2];
+    size_t n2;
+    CHECK_EQ(mdsa_hw_discover(sysfs, devdir, two, 2, &n2, &total, err, sizeof err), 0);
+    CHECK_EQ(n2, 2);
+    CHECK_EQ(total, 7);
+    /* missing root */
+    CHECK_EQ(mdsa_hw_discover("/nonexistent-dsa-root", NULL, two, 2, &n2, NULL, err, sizeof err),
+             -ENOENT);
+    CHECK_STR_CONTAINS(err, "no idxd driver loaded or no DSA device");
+}
+
+static void test_cpu_features(void)
+{
+    struct mdsa_cpu_features f;
+    mdsa_cpu_features_decode(7, (1u << 5) | (1u << 28) | (1u << 29), &f);
+    CHECK(f.waitpkg && f.movdir64b && f.enqcmd && !f.movdiri);
+    mdsa_cpu_features_decode(6, 0xffffffffu, &f); /* no leaf 7: nothing */
+    CHECK(!f.waitpkg && !f.movdir64b && !f.enqcmd);
+    mdsa_cpu_features_get(&f); /* whatever this machine is, it must not crash */
+    printf("  this CPU: %s movdir64b=%d enqcmd=%d waitpkg=%d\n", f.vendor, f.movdir64b, f.enqcmd,
+           f.waitpkg);
+}
+
+static void test_portal_offset_rotation(void)
+{
+    CHECK_EQ(mdsa_portal_offset(0), 0);
+    CHECK_EQ(mdsa_portal_offset(1), 64);
+    CHECK_EQ(mdsa_portal_offset(63), 4032);
+    CHECK_EQ(mdsa_portal_offset(64), 0); /* wraps within the page */
+    CHECK_EQ(mdsa_portal_offset(65), 64);
+    int ok = 1;
+    for (uint64_t i = 0; i < 10000; i++)
+        ok &= mdsa_portal_offset(i) % 64 == 0 && mdsa_portal_offset(i) < 4096 &&
+              mdsa_portal_offset(i) == (i % 64) * 64;
+    CHECK(ok);
+    CHECK_EQ(mdsa_portal_offset(UINT64_MAX), 4032);
+}
+
+static void test_open_write_path(void)
+{
+    char err[256];
+    struct mdsa_cpu_features none = {0};
+    struct mdsa_hw_open_opts o = {.submit = MDSA_HW_SUBMIT_AUTO, .cpu = &none};
+    const struct mdsa_hw_wq_attr *a = find("wq0.0");
+    struct mdsa_wq *wq = mdsa_hw_wq_open(a, &o, err, sizeof err);
+    CHECK(wq != NULL);
+    if (!wq)
+        return;
+    CHECK_EQ(wq->info.portal, 0);
+    CHECK(!strcmp(mdsa_hw_wq_method(wq), "write"));
+    CHECK_STR_CONTAINS(mdsa_hw_wq_note(wq), "CPU lacks MOVDIR64B");
+    CHECK_EQ(wq->info.mode, MDSA_WQ_DEDICATED);
+    CHECK_EQ(wq->info.size, 32);
+    CHECK_EQ(wq->info.max_batch, 32);
+    CHECK_EQ(wq->info.cache_control, 1); /* GENCAP bit 3 */
+    struct mdsa_desc d[2];
+    desc_init(&d[0], MDSA_OP_NOOP, MDSA_F_CRAV | MDSA_F_RCR, (void *)(uintptr_t)0x1000);
+    desc_init(&d[1], MDSA_OP_MEMMOVE, MDSA_F_CRAV, (void *)(uintptr_t)0x2000);
+    CHECK_EQ(mdsa_wq_submit(wq, &d[0]), -ENOTSUP);
+    CHECK_EQ(mdsa_wq_write(wq, d, 2), 2);
+    /* the bytes the "kernel" received are exactly our descriptors */
+    uint8_t back[128];
+    int fd = open(a->devnode, O_RDONLY);
+    CHECK(fd >= 0 && read(fd, back, sizeof back) == (ssize_t)sizeof back);
+    if (fd >= 0)
+        close(fd);
+    CHECK(memcmp(back, d, sizeof back) == 0);
+    mdsa_wq_close(wq);
+    /* a shared WQ without ENQCMD: write() too, threshold from sysfs */
+    wq = mdsa_hw_wq_open(find("wq0.1"), &o, err, sizeof err);
+    CHECK(wq && wq->info.mode == MDSA_WQ_SHARED && wq->info.threshold == 12);
+    CHECK_STR_CONTAINS(wq ? mdsa_hw_wq_note(wq) : NULL, "CPU lacks ENQCMD");
+    mdsa_wq_close(wq);
+    /* portal demanded but impossible: a clear error */
+    o.submit = MDSA_HW_SUBMIT_PORTAL;
+    CHECK(mdsa_hw_wq_open(a, &o, err, sizeof err) == NULL);
+    CHECK_STR_CONTAINS(err, "portal submission unavailable");
+    CHECK_STR_CONTAINS(err, "MOVDIR64B");
+    /* a missing node */
+    struct mdsa_hw_wq_attr gone = *a;
+    snprintf(gone.devnode, sizeof gone.devnode, "%s/nope", devdir);
+    o.submit = MDSA_HW_SUBMIT_AUTO;
+    CHECK(mdsa_hw_wq_open(&gone, &o, err, sizeof err) == NULL);
+    CHECK_STR_CONTAINS(err, "No such file");
+}
+
+static void test_open_mmap_paths(void)
+{
+    /* Pretend the CPU has the instructions so the mmap path runs.  These
+     * queues are closed without a single submission. */
+    char err[256];
+    struct mdsa_cpu_features all = {.movdir64b = 1, .enqcmd = 1};
+    struct mdsa_hw_open_opts o = {.submit = MDSA_HW_SUBMIT_AUTO, .cpu = &all};
+    /* /dev/null refuses mmap: falls back to write() and says why */
+    struct mdsa_wq *wq = mdsa_hw_wq_open(find("wq0.5"), &o, err, sizeof err);
+    CHECK(wq != NULL);
+    if (wq) {
+        CHECK_EQ(wq->info.portal, 0);
+        CHECK_STR_CONTAINS(mdsa_hw_wq_note(wq), "portal mmap refused");
+        struct mdsa_desc d;
+        desc_init(&d, MDSA_OP_NOOP, 0, NULL);
+        CHECK_EQ(mdsa_wq_write(wq, &d, 1), 1);
+        mdsa_wq_close(wq);
+    }
+    o.submit = MDSA_HW_SUBMIT_PORTAL;
+    CHECK(mdsa_hw_wq_open(find("wq0.5"), &o, err, sizeof err) == NULL);
+    CHECK_STR_CONTAINS(err, "portal mmap refused");
+    /* a mappable node: the portal method is selected (not used) */
+    o.submit = MDSA_HW_SUBMIT_AUTO;
+    wq = mdsa_hw_wq_open(find("wq0.0"), &o, err, sizeof err);
+    CHECK(wq && wq->info.portal == 1);
+#if defined(__x86_64__) || defined(__i386__)
+    CHECK(wq && !strcmp(mdsa_hw_wq_method(wq), "movdir64b"));
+#endif
+    mdsa_wq_close(wq);
+    wq = mdsa_hw_wq_open(find("wq0.1"), &o, err, sizeof err);
+    CHECK(wq && wq->info.portal == 1);
+#if defined(__x86_64__) || defined(__i386__)
+    CHECK(wq && !strcmp(mdsa_hw_wq_method(wq), "enqcmd"));
+#endif
+    mdsa_wq_close(wq);
+    /* write requested explicitly */
+    o.submit = MDSA_HW_SUBMIT_WRITE;
+    wq = mdsa_hw_wq_open(find("wq0.0"), &o, err, sizeof err);
+    CHECK(wq && wq->info.portal == 0 && !strcmp(mdsa_hw_wq_method(wq), "write"));
+    mdsa_wq_close(wq);
+}
+
+static void test_engine_on_fake_hardware(void)
+{
+    /* The fake node swallows descriptors and never completes them: the
+     * NOOP probe must time out; "dsa-hw" reports it, "dsa" falls back. */
+    struct mdsa_cpu_features f;
+    mdsa_cpu_features_get(&f);
+    if (f.movdir64b || f.enqcmd) {
+        /* On a CPU with the instructions the engine would mmap the fake
+         * node and issue a real MOVDIR64B/ENQCMD to a plain page; keep
+         * this check to the write() path there. */
+        printf("  (CPU has portal instructions: forcing submit=write)\n");
+    }
+    char cfg[800], err[512];
+    snprintf(cfg, sizeof cfg, "sysfs=%s,devdir=%s,probe_ms=20,submit=write", sysfs, devdir);
+    mdsa_engine_t *e = mdsa_engine_dsa_create("dsa-hw", cfg, 0, err, sizeof err);
+    CHECK(e == NULL);
+    CHECK_STR_CONTAINS(err, "NOOP probe on wq0.0: no completion within 20 ms");
+    CHECK_STR_CONTAINS(err, "NOOP probe on wq0.1: no completion within 20 ms");
+    CHECK_STR_CONTAINS(err, "NOOP probe on wq0.5");
+    e = mdsa_engine_dsa_create("dsa", cfg, 0, err, sizeof err);
+    CHECK(e && !strncmp(e->ops->backend(e), "dsa-emu(", 8));
+    CHECK_STR_CONTAINS(e ? mdsa_engine_dsa_note(e) : NULL, "NOOP probe");
+    if (e)
+        e->ops->destroy(e);
+    /* a named WQ that is not usable, and one that does not exist */
+    snprintf(cfg, sizeof cfg, "sysfs=%s,devdir=%s,wq=wq0.2", sysfs, devdir);
+    CHECK(mdsa_engine_dsa_create("dsa-hw", cfg, 0, err, sizeof err) == NULL);
+    CHECK_STR_CONTAINS(err, "wq0.2: WQ type is not 'user'");
+    snprintf(cfg, sizeof cfg, "sysfs=%s,devdir=%s,wq=wq9.9", sysfs, devdir);
+    CHECK(mdsa_engine_dsa_create("dsa-hw", cfg, 0, err, sizeof err) == NULL);
+    CHECK_STR_CONTAINS(err, "wq9.9 not found");
+    /* the info listing of the fake tree */
+    char buf[8192];
+    snprintf(cfg, sizeof cfg, "sysfs=%s,devdir=%s", sysfs, devdir);
+    mdsa_dsa_info(cfg, buf, sizeof buf);
+    CHECK_STR_CONTAINS(buf, "7 work queue(s)");
+    CHECK_STR_CONTAINS(buf, "dsa0 state=enabled gen_cap=0x40915f010f");
+    CHECK_STR_CONTAINS(buf, "wq0.0 mode=dedicated type=user state=enabled size=32");
+    CHECK_STR_CONTAINS(buf, "wq0.2 mode=dedicated type=kernel");
+    CHECK_STR_CONTAINS(buf, "not usable: WQ type is not 'user'");
+    CHECK_STR_CONTAINS(buf, "3 usable");
+}
+
+static void test_no_queues_configured(void)
+{
+    char empty[400], cfg[600], err[512];
+    snprintf(empty, sizeof empty, "%s/empty", root);
+    mkdir(empty, 0755);
+    snprintf(cfg, sizeof cfg, "sysfs=%s", empty);
+    CHECK(mdsa_engine_dsa_create("dsa-hw", cfg, 0, err, sizeof err) == NULL);
+    CHECK_STR_CONTAINS(err, "no DSA work queues configured");
+}
+
+int main(void)
+{
+    make_tree();
+    RUN(test_discovery);
+    RUN(test_cpu_features);
+    RUN(test_portal_offset_rotation);
+    RUN(test_open_write_path);
+    RUN(test_open_mmap_paths);
+    RUN(test_engine_on_fake_hardware);
+    RUN(test_no_queues_configured);
+    rm_tree();
+    return h_summary(__FILE__);
+}

@@ -1,0 +1,47 @@
+"""The memif-dsa command: info, bench --json, reflect's argument errors."""
+
+import json
+import subprocess
+import sys
+
+CMD = [sys.executable, "-m", "libmemif_dsa"]
+
+
+def run(*args, timeout=120):
+    return subprocess.run(CMD + list(args), capture_output=True, text=True, timeout=timeout)
+
+
+def test_info():
+    r = run("info")
+    assert r.returncode == 0, r.stderr
+    assert "memif protocol 2.0" in r.stdout
+    assert "cpu      available" in r.stdout
+    info = json.loads(run("info", "--json").stdout)
+    assert info["protocol"] == "2.0" and info["engines"]["cpu"][0] is True
+
+
+def test_bench_json_reports_both_directions():
+    r = run("bench", "--sizes", "64,1500", "--duration", "0.2", "--warmup", "0.05",
+            "--repeats", "1", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)["results"]
+    assert {(x["size"], x["direction"]) for x in rows} == {
+        (64, "primary->secondary"), (64, "secondary->primary"),
+        (1500, "primary->secondary"), (1500, "secondary->primary")}
+    for x in rows:
+        assert x["mpps_median"] > 0 and x["gbps_median"] > 0
+        assert x["ratio_vs_baseline"] == 1.0
+
+
+def test_bench_rejects_unknown_engine():
+    r = run("bench", "--engine", "cpu,warp-drive")
+    assert r.returncode != 0 and "warp-drive" in r.stderr
+
+
+def test_reflect_argument_errors_are_clear():
+    r = run("reflect", "--role", "primary", "--socket", "@x", "--ring-size", "1000")
+    assert r.returncode == 2 and "ring_size must be a power of two" in r.stderr
+    r = run("reflect", "--role", "primary", "--socket", "@x", "--secret", "y" * 30)
+    assert r.returncode == 2 and "secret is at most 24 bytes" in r.stderr
+    r = run("reflect", "--role", "boss", "--socket", "@x")
+    assert r.returncode == 2 and "--role" in r.stderr
