@@ -119,6 +119,8 @@ typedef struct {
 int mdsa_set_engine(memif_conn_handle_t conn, const char *engine, const char *config,
                     uint32_t threshold, char *err, size_t errlen);
 const char *mdsa_engine_backend(memif_conn_handle_t conn);
+int mdsa_dsa_config_validate(const char *config, char *err, size_t errlen);
+int mdsa_dsa_info(const char *config, char *buf, size_t len);
 int mdsa_tx_copy_burst(memif_conn_handle_t conn, uint16_t qid, const uint8_t *data,
                        const uint32_t *lens, uint16_t count, uint32_t flags, uint16_t *sent);
 int mdsa_tx_flush(memif_conn_handle_t conn, uint16_t qid, int wait, uint32_t *pending);

@@ -105,6 +105,10 @@ def cmd_bench(a):
 
 
 def cmd_info(a):
+    if a.dsa_config is not None:
+        err = ffi.new("char[512]")
+        if lib.mdsa_dsa_config_validate(a.dsa_config.encode(), err, 512):
+            raise ValueError(f"--dsa-config: {ffi.string(err).decode()}")
     info = {
         "library": __version__,
         "protocol": protocol_version(),
@@ -115,6 +119,7 @@ def cmd_info(a):
         # an engine is available if an interface could use it
         probe = _probe_engine(e, err)
         info["engines"][e] = probe
+    info["dsa"] = dsa_info(a.dsa_config)
     if a.json:
         print(json.dumps(info, indent=2))
     else:
@@ -122,7 +127,18 @@ def cmd_info(a):
         print("copy engines:")
         for e, (ok, text) in info["engines"].items():
             print(f"  {e:8s} {'available' if ok else 'unavailable'}: {text}")
+        print(info["dsa"].rstrip())
     return 0
+
+
+def dsa_info(config=None):
+    """The C library's DSA listing: devices and work queues, CPU features,
+    emulator configuration."""
+    cfg = config.encode() if config else ffi.NULL
+    need = lib.mdsa_dsa_info(cfg, ffi.NULL, 0)
+    buf = ffi.new("char[]", max(need, 0) + 1)
+    lib.mdsa_dsa_info(cfg, buf, len(buf))
+    return ffi.string(buf).decode()
 
 
 def _probe_engine(name, err):
@@ -159,8 +175,9 @@ def main(argv=None):
     p.add_argument("--json", action="store_true", help="machine-readable results on stdout")
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("info", help="library and protocol versions, copy engines")
+    p = sub.add_parser("info", help="library and protocol versions, copy engines, DSA devices")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--dsa-config", default=None, help="emulator configuration to describe")
     p.set_defaults(func=cmd_info)
 
     a = ap.parse_args(argv)

@@ -171,8 +171,12 @@ class Interface:
         _check_int("dsa_threshold", dsa_threshold, 0, 2**32 - 1)
         secret_b = _bytes_arg("secret", secret, 24)
         name_b = _bytes_arg("name", name, 32)
-        if dsa_config is not None and not isinstance(dsa_config, str):
-            raise TypeError("dsa_config must be a str (emulator configuration) or None")
+        if dsa_config is not None:
+            if not isinstance(dsa_config, str):
+                raise TypeError("dsa_config must be a str (emulator configuration) or None")
+            err = ffi.new("char[512]")
+            if lib.mdsa_dsa_config_validate(dsa_config.encode(), err, 512):
+                raise ValueError(f"dsa_config: {string(err)}")
 
         self._own_socket = not isinstance(socket, Socket)
         self.socket = Socket(socket, app_name, reconnect_interval) if self._own_socket else socket

@@ -47,6 +47,13 @@ int mdsa_set_engine(memif_conn_handle_t conn, const char *engine, const char *co
                     uint32_t threshold, char *err, size_t errlen);
 /* Back end actually running, e.g. "cpu", "dsa-emu(sync,dedicated)". */
 const char *mdsa_engine_backend(memif_conn_handle_t conn);
+/* Check a DSA configuration string: 0, or -EINVAL with a message naming
+ * the offending key in `err`. */
+int mdsa_dsa_config_validate(const char *config, char *err, size_t errlen);
+/* The DSA devices and work queues found (or why none), the CPU features
+ * that matter, and the emulator configuration `config` (NULL:
+ * $MEMIF_DSA_EMU) gives.  snprintf semantics. */
+int mdsa_dsa_info(const char *config, char *buf, size_t len);
 
 /* ---- copying bursts ---------------------------------------------------- */
 

@@ -31,10 +31,10 @@ enum { MDSA_EMU_SIDE_RANDOM = 0, MDSA_EMU_SIDE_READ = 1, MDSA_EMU_SIDE_WRITE = 2
  *                            write = mmap refused, only write() (BATCH and
  *                            misaligned records refused); auto = portal
  *   wqs=N                    number of WQs, 1..64 (default 1)
- *   wq_size=N                entries per WQ, 1..4096 (default 32)
+ *   wq_size=N                entries per WQ, 1..4096 (default 128)
  *   threshold=N              shared WQ: occupancy at which submit says
  *                            retry, 1..wq_size (default = wq_size)
- *   max_batch=N              WQ max batch size, 0 or 2..4096 (default 32;
+ *   max_batch=N              WQ max batch size, 0 or 2..4096 (default 1024;
  *                            0 = batches not supported -> 0x14)
  *   max_xfer=N               WQ max transfer size in bytes (default 2097152)
  *   async=0|1                0: descriptors execute inside submit;

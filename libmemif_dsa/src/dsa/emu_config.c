@@ -13,9 +13,12 @@ void mdsa_emu_config_default(struct mdsa_emu_config *c)
     c->mode = MDSA_WQ_DEDICATED;
     c->submit = MDSA_EMU_SUBMIT_AUTO;
     c->wqs = 1;
-    c->wq_size = 32;
+    /* the work queue VPP's documentation recommends for memif offload: a
+     * dedicated user WQ of 128 entries with max batch size 1024, so one
+     * burst of a 1024-slot ring fits one BATCH */
+    c->wq_size = 128;
     c->threshold = 0;
-    c->max_batch = 32;      /* the kernel's default WQ max_batch_size */
+    c->max_batch = 1024;
     c->max_xfer = 2097152;  /* the kernel's default WQ max_transfer_size */
     c->fault_offset = -1;
     c->fault_side = MDSA_EMU_SIDE_RANDOM;
