@@ -33,8 +33,8 @@ def _iface_options(p):
     p.add_argument("--buffer-size", type=_positive_int, default=2048)
     p.add_argument("--copy", choices=ENGINES, default="cpu", help="copy engine")
     p.add_argument("--dsa-config", default=None, help="DSA emulator configuration string")
-    p.add_argument("--dsa-threshold", type=int, default=0,
-                   help="copies shorter than this stay on the CPU (bytes)")
+    p.add_argument("--dsa-threshold", type=int, default=None,
+                   help="DSA engines: copies shorter than this stay on the CPU (bytes; default 256)")
     p.add_argument("--rx-mode", choices=RX_MODES, default="interrupt")
 
 
@@ -171,7 +171,8 @@ def main(argv=None):
     p.add_argument("--warmup", type=float, default=0.5, help="seconds before measuring")
     p.add_argument("--repeats", type=_positive_int, default=5)
     p.add_argument("--dsa-config", default=None)
-    p.add_argument("--dsa-threshold", type=int, default=0)
+    p.add_argument("--dsa-threshold", type=int, default=None,
+                   help="copies shorter than this stay on the CPU (default 256; 0 = all to DSA)")
     p.add_argument("--json", action="store_true", help="machine-readable results on stdout")
     p.set_defaults(func=cmd_bench)
 

@@ -147,12 +147,14 @@ class Interface:
     direction).  On a primary the counts are the secondary's choice.
     copy: "cpu", "dsa" (hardware, else the emulator), "dsa-hw", "dsa-emu".
     rx_mode: "interrupt" or "polling" (for every receive queue).
+    dsa_threshold: DSA engines leave copies shorter than this on the CPU
+    (None: MDSA_DSA_DEFAULT_THRESHOLD, 256 bytes; 0 sends every copy to DSA).
     """
 
     def __init__(self, role, socket, id=0, mode="ethernet", secret=None, queues=1,
                  tx_queues=None, rx_queues=None, ring_size=1024, buffer_size=2048,
                  copy="cpu", rx_mode="interrupt", name="memif0", dsa_config=None,
-                 dsa_threshold=0, app_name="libmemif-dsa", reconnect_interval=0.1):
+                 dsa_threshold=None, app_name="libmemif-dsa", reconnect_interval=0.1):
         self._conn = None
         self._own_socket = False
         self.socket = None
@@ -168,6 +170,8 @@ class Interface:
         if ring_size & (ring_size - 1):
             raise ValueError(f"ring_size must be a power of two, got {ring_size}")
         _check_int("buffer_size", buffer_size, 1, 65535)
+        if dsa_threshold is None:
+            dsa_threshold = lib.MDSA_DSA_DEFAULT_THRESHOLD
         _check_int("dsa_threshold", dsa_threshold, 0, 2**32 - 1)
         secret_b = _bytes_arg("secret", secret, 24)
         name_b = _bytes_arg("name", name, 32)

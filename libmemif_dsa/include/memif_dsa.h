@@ -38,6 +38,10 @@ struct mdsa_engine_counters {
 };
 typedef struct mdsa_engine_counters mdsa_engine_counters_t;
 
+/* Default size threshold of the DSA engines: shorter copies stay on the
+ * CPU (see README, "Copy engines"). */
+#define MDSA_DSA_DEFAULT_THRESHOLD 256
+
 /* Choose the copy engine of an interface: "cpu", "dsa" (hardware, else the
  * emulator), "dsa-hw" (hardware or an error), "dsa-emu" (the emulator).
  * `config` is the emulator configuration string (NULL: $MEMIF_DSA_EMU);
