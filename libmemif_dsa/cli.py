@@ -1,4 +1,4 @@
-"""The `memif-dsa` command: reflect, bench, info."""
+"""The `memif-dsa` command: reflect, bench, info, certify."""
 
 import argparse
 import json
@@ -8,6 +8,7 @@ import time
 
 from . import __version__, protocol_version
 from . import bench as bench_mod
+from . import certify
 from .errors import MemifError
 from .interface import ENGINES, MODES, RX_MODES, Interface
 from .low_level import ffi, lib
@@ -180,6 +181,8 @@ def main(argv=None):
     p.add_argument("--json", action="store_true")
     p.add_argument("--dsa-config", default=None, help="emulator configuration to describe")
     p.set_defaults(func=cmd_info)
+
+    certify.add_parser(sub)
 
     a = ap.parse_args(argv)
     try:

@@ -68,7 +68,23 @@ def _bytes_arg(name, value, max_len):
     return bytes(value)
 
 
-class Socket:
+class _Closable:
+    """Context manager and garbage-collection hook for close()."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Socket(_Closable):
     """A memif control socket: a file path or an abstract name ``@name``.
 
     The first interface decides whether it listens (primary) or connects
@@ -125,20 +141,9 @@ class Socket:
         self._handle = None
         check(lib.memif_delete_socket(h), f"close socket {self.path}")
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
-class Interface:
+class Interface(_Closable):
     """A memif interface.
 
     role: "primary" (master, listens) or "secondary" (slave, connects and
@@ -424,17 +429,6 @@ class Interface:
         if self._own_socket and self.socket is not None:
             self.socket.close()
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def __repr__(self):
         state = "closed" if self._conn is None else ("connected" if self.connected else "down")

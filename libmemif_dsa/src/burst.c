@@ -33,16 +33,13 @@ int mdsa_tx_copy_burst(memif_conn_handle_t conn, uint16_t qid, const uint8_t *da
                        const uint32_t *lens, uint16_t count, uint32_t flags, uint16_t *sent)
 {
     struct mconn *c = conn;
-    if (!c)
-        return MEMIF_ERR_NOCONN;
+    struct mqueue *q;
     if (!sent || (count && (!data || !lens)))
-        return MEMIF_ERR_INVAL_ARG;
+        return c ? MEMIF_ERR_INVAL_ARG : MEMIF_ERR_NOCONN;
     *sent = 0;
-    if (!conn_live(c))
-        return MEMIF_ERR_DISCONNECTED;
-    if (qid >= conn_ntx(c))
-        return MEMIF_ERR_QID;
-    struct mqueue *q = conn_txq(c, qid);
+    int err = conn_queue(c, qid, true, &q);
+    if (err)
+        return err;
     if (queue_tx_reap(q, q->inflight_head - q->inflight_tail >= MDSA_TX_INFLIGHT))
         return MEMIF_ERR_DISCONNECTED;
     if (!count)
@@ -55,7 +52,6 @@ int mdsa_tx_copy_burst(memif_conn_handle_t conn, uint16_t qid, const uint8_t *da
     size_t off = 0;
     uint16_t pk = 0;
     uint64_t bytes = 0;
-    int err = MEMIF_ERR_SUCCESS;
     for (; pk < count; pk++) {
         uint32_t len = lens[pk], rem = len, start = nops;
         if (len == 0) {
@@ -126,16 +122,12 @@ int mdsa_tx_copy_burst(memif_conn_handle_t conn, uint16_t qid, const uint8_t *da
 
 int mdsa_tx_flush(memif_conn_handle_t conn, uint16_t qid, int wait, uint32_t *pending)
 {
-    struct mconn *c = conn;
-    if (!c)
-        return MEMIF_ERR_NOCONN;
+    struct mqueue *q;
     if (pending)
         *pending = 0;
-    if (!conn_live(c))
-        return MEMIF_ERR_DISCONNECTED;
-    if (qid >= conn_ntx(c))
-        return MEMIF_ERR_QID;
-    struct mqueue *q = conn_txq(c, qid);
+    int err = conn_queue(conn, qid, true, &q);
+    if (err)
+        return err;
     if (queue_tx_reap(q, wait != 0))
         return MEMIF_ERR_DISCONNECTED;
     if (pending)
@@ -147,18 +139,15 @@ int mdsa_rx_copy_burst(memif_conn_handle_t conn, uint16_t qid, uint8_t *buf, siz
                        uint32_t *lens, uint16_t max, uint16_t *count, size_t *need)
 {
     struct mconn *c = conn;
-    if (!c)
-        return MEMIF_ERR_NOCONN;
+    struct mqueue *q;
     if (!count || (max && (!buf || !lens)))
-        return MEMIF_ERR_INVAL_ARG;
+        return c ? MEMIF_ERR_INVAL_ARG : MEMIF_ERR_NOCONN;
     *count = 0;
     if (need)
         *need = 0;
-    if (!conn_live(c))
-        return MEMIF_ERR_DISCONNECTED;
-    if (qid >= conn_nrx(c))
-        return MEMIF_ERR_QID;
-    struct mqueue *q = conn_rxq(c, qid);
+    int err = conn_queue(c, qid, false, &q);
+    if (err)
+        return err;
     uint16_t n;
     if (queue_rx_avail(q, &n))
         return MEMIF_ERR_DISCONNECTED;
@@ -167,7 +156,6 @@ int mdsa_rx_copy_burst(memif_conn_handle_t conn, uint16_t qid, uint8_t *buf, siz
     uint32_t nops = 0;
     size_t out = 0;
     uint16_t pk = 0;
-    int err = MEMIF_ERR_SUCCESS;
     while (pk < max && slot != end) {
         uint16_t s = slot;
         uint64_t total = 0;

@@ -21,6 +21,18 @@ bool conn_live(const struct mconn *c)
     return c && c->connected && !c->faulted;
 }
 
+int conn_queue(struct mconn *c, uint16_t qid, bool tx, struct mqueue **q)
+{
+    if (!c)
+        return MEMIF_ERR_NOCONN;
+    if (!conn_live(c))
+        return MEMIF_ERR_DISCONNECTED;
+    if (qid >= (tx ? conn_ntx(c) : conn_nrx(c)))
+        return MEMIF_ERR_QID;
+    *q = tx ? conn_txq(c, qid) : conn_rxq(c, qid);
+    return MEMIF_ERR_SUCCESS;
+}
+
 int memif_create(memif_conn_handle_t *conn, memif_conn_args_t *args,
                  memif_connection_update_t *on_connect, memif_connection_update_t *on_disconnect,
                  memif_on_interrupt_t *on_interrupt, void *private_ctx)

@@ -93,7 +93,7 @@ int memif_get_details(memif_conn_handle_t conn, memif_details_t *md, char *buf, 
     return p.err;
 }
 
-static int ring_details(struct mconn *c, struct mqueue *q, memif_ring_details_t *rd, uint16_t ndesc)
+static int ring_details(struct mqueue *q, memif_ring_details_t *rd, uint16_t ndesc)
 {
     rd->head = ring_load(&q->ring->head);
     rd->tail = ring_load(&q->ring->tail);
@@ -106,36 +106,29 @@ static int ring_details(struct mconn *c, struct mqueue *q, memif_ring_details_t 
                                               .length = d->length, .offset = d->offset,
                                               .metadata = d->metadata};
     }
-    (void)c;
     return ndesc < q->size ? MEMIF_ERR_NOBUF_DET : MEMIF_ERR_SUCCESS;
+}
+
+static int ring_details_of(memif_conn_handle_t conn, memif_ring_details_t *rd, uint16_t qid,
+                           uint16_t ndesc, bool tx)
+{
+    struct mqueue *q;
+    int err = conn_queue(conn, qid, tx, &q);
+    if (err)
+        return err;
+    if (!rd)
+        return MEMIF_ERR_INVAL_ARG;
+    return ring_details(q, rd, ndesc);
 }
 
 int memif_get_tx_ring_details(memif_conn_handle_t conn, memif_ring_details_t *rd, uint16_t qid, uint16_t ndesc)
 {
-    struct mconn *c = conn;
-    if (!c)
-        return MEMIF_ERR_NOCONN;
-    if (!rd)
-        return MEMIF_ERR_INVAL_ARG;
-    if (!conn_live(c))
-        return MEMIF_ERR_DISCONNECTED;
-    if (qid >= conn_ntx(c))
-        return MEMIF_ERR_QID;
-    return ring_details(c, conn_txq(c, qid), rd, ndesc);
+    return ring_details_of(conn, rd, qid, ndesc, true);
 }
 
 int memif_get_rx_ring_details(memif_conn_handle_t conn, memif_ring_details_t *rd, uint16_t qid, uint16_t ndesc)
 {
-    struct mconn *c = conn;
-    if (!c)
-        return MEMIF_ERR_NOCONN;
-    if (!rd)
-        return MEMIF_ERR_INVAL_ARG;
-    if (!conn_live(c))
-        return MEMIF_ERR_DISCONNECTED;
-    if (qid >= conn_nrx(c))
-        return MEMIF_ERR_QID;
-    return ring_details(c, conn_rxq(c, qid), rd, ndesc);
+    return ring_details_of(conn, rd, qid, ndesc, false);
 }
 
 /* Fold a queue's counters into the interface's running totals. */

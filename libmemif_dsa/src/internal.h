@@ -260,5 +260,7 @@ void queue_apply_rx_mode(struct mqueue *q, bool polling);
 /* errors */
 int mdsa_syscall_error(int err);
 bool conn_live(const struct mconn *c);
+/* The queue of a live interface, or the error an API call returns. */
+int conn_queue(struct mconn *c, uint16_t qid, bool tx, struct mqueue **q);
 
 #endif

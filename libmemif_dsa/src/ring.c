@@ -203,28 +203,17 @@ int queue_tx_reap(struct mqueue *q, bool wait)
 
 /* ---- libmemif zero-copy API ------------------------------------------ */
 
-static int check_conn(struct mconn *c)
-{
-    if (!c)
-        return MEMIF_ERR_NOCONN;
-    if (!conn_live(c))
-        return MEMIF_ERR_DISCONNECTED;
-    return MEMIF_ERR_SUCCESS;
-}
-
 int memif_buffer_alloc(memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *bufs,
                        uint16_t count, uint16_t *count_out, uint16_t size)
 {
     struct mconn *c = conn;
-    int err = check_conn(c);
+    struct mqueue *q;
+    int err = conn_queue(c, qid, true, &q);
     if (err)
         return err;
-    if (qid >= conn_ntx(c))
-        return MEMIF_ERR_QID;
     if (!count_out || (count && !bufs))
         return MEMIF_ERR_INVAL_ARG;
     *count_out = 0;
-    struct mqueue *q = conn_txq(c, qid);
     uint16_t slot = q->next_buf, ns;
     if (queue_tx_free(q, slot, &ns))
         return MEMIF_ERR_DISCONNECTED;
@@ -275,15 +264,13 @@ int memif_tx_burst(memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *bufs,
                    uint16_t count, uint16_t *tx)
 {
     struct mconn *c = conn;
-    int err = check_conn(c);
+    struct mqueue *q;
+    int err = conn_queue(c, qid, true, &q);
     if (err)
         return err;
-    if (qid >= conn_ntx(c))
-        return MEMIF_ERR_QID;
     if (!tx || (count && !bufs))
         return MEMIF_ERR_INVAL_ARG;
     *tx = 0;
-    struct mqueue *q = conn_txq(c, qid);
     if (queue_tx_reap(q, true)) /* earlier copying bursts land first */
         return MEMIF_ERR_DISCONNECTED;
     uint16_t idx = q->reserved, boundary = q->pub;
@@ -338,15 +325,13 @@ int memif_rx_burst(memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *bufs,
                    uint16_t count, uint16_t *rx)
 {
     struct mconn *c = conn;
-    int err = check_conn(c);
+    struct mqueue *q;
+    int err = conn_queue(c, qid, false, &q);
     if (err)
         return err;
-    if (qid >= conn_nrx(c))
-        return MEMIF_ERR_QID;
     if (!rx || (count && !bufs))
         return MEMIF_ERR_INVAL_ARG;
     *rx = 0;
-    struct mqueue *q = conn_rxq(c, qid);
     uint16_t n;
     if (queue_rx_avail(q, &n))
         return MEMIF_ERR_DISCONNECTED;
@@ -377,12 +362,10 @@ int memif_rx_burst(memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *bufs,
 int memif_refill_queue(memif_conn_handle_t conn, uint16_t qid, uint16_t count, uint16_t headroom)
 {
     struct mconn *c = conn;
-    int err = check_conn(c);
+    struct mqueue *q;
+    int err = conn_queue(c, qid, false, &q);
     if (err)
         return err;
-    if (qid >= conn_nrx(c))
-        return MEMIF_ERR_QID;
-    struct mqueue *q = conn_rxq(c, qid);
     uint16_t done = (uint16_t)(q->last - q->pub); /* master: consumed, not released */
     if (c->args.is_master) {
         queue_publish(q, (uint16_t)(q->pub + (count < done ? count : done)));
@@ -421,15 +404,13 @@ int memif_buffer_enq_tx(memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *
                         uint16_t count, uint16_t *count_out)
 {
     struct mconn *c = conn;
-    int err = check_conn(c);
+    struct mqueue *q;
+    int err = conn_queue(c, qid, true, &q);
     if (err)
         return err;
-    if (qid >= conn_ntx(c))
-        return MEMIF_ERR_QID;
     if (!count_out || c->args.is_master || (count && !bufs))
         return MEMIF_ERR_INVAL_ARG;
     *count_out = 0;
-    struct mqueue *q = conn_txq(c, qid);
     uint16_t ns;
     if (queue_tx_free(q, q->next_buf, &ns))
         return MEMIF_ERR_DISCONNECTED;
@@ -448,9 +429,10 @@ int memif_buffer_enq_tx(memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *
 int memif_buffer_requeue(memif_conn_handle_t conn, memif_buffer_t *buf_a, memif_buffer_t *buf_b)
 {
     struct mconn *c = conn;
-    int err = check_conn(c);
-    if (err)
-        return err;
+    if (!c)
+        return MEMIF_ERR_NOCONN;
+    if (!conn_live(c))
+        return MEMIF_ERR_DISCONNECTED;
     if (c->args.is_master || !buf_a || !buf_b)
         return MEMIF_ERR_INVAL_ARG;
     struct mqueue *qa = own_queue(c, buf_a->queue), *qb = own_queue(c, buf_b->queue);
@@ -468,14 +450,12 @@ int memif_buffer_requeue(memif_conn_handle_t conn, memif_buffer_t *buf_a, memif_
 int memif_set_next_free_buffer(memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *buf)
 {
     struct mconn *c = conn;
-    int err = check_conn(c);
+    struct mqueue *q;
+    int err = conn_queue(c, qid, true, &q);
     if (err)
         return err;
-    if (qid >= conn_ntx(c))
-        return MEMIF_ERR_QID;
     if (!buf)
         return MEMIF_ERR_INVAL_ARG;
-    struct mqueue *q = conn_txq(c, qid);
     /* only back into what was allocated and not yet transmitted */
     if ((uint16_t)(buf->desc_index - q->reserved) > (uint16_t)(q->next_buf - q->reserved))
         return MEMIF_ERR_INVAL_ARG;
@@ -505,14 +485,12 @@ int memif_set_rx_mode(memif_conn_handle_t conn, memif_rx_mode_t rx_mode, uint16_
 
 int memif_get_queue_efd(memif_conn_handle_t conn, uint16_t qid, int *fd)
 {
-    struct mconn *c = conn;
-    int err = check_conn(c);
+    struct mqueue *q;
+    int err = conn_queue(conn, qid, false, &q);
     if (err)
         return err;
     if (!fd)
         return MEMIF_ERR_INVAL_ARG;
-    if (qid >= conn_nrx(c))
-        return MEMIF_ERR_QID;
-    *fd = conn_rxq(c, qid)->int_fd;
+    *fd = q->int_fd;
     return MEMIF_ERR_SUCCESS;
 }

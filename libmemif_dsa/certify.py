@@ -1,0 +1,80 @@
+"""`memif-dsa certify`: run the conformance suite (conformance/ in the
+source tree, with pytest) against a peer and print the certification
+matrix.  Exit status: pytest's (0 only when nothing failed)."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def add_parser(sub):
+    p = sub.add_parser("certify", help="run the memif conformance suite against a peer and print "
+                                       "the certification matrix")
+    p.add_argument("--peer", default="self", help="self (default), command, dpdk, ...")
+    p.add_argument("--peer-cmd", default=None, metavar="TEMPLATE",
+                   help="--peer command: how to start your reflector (placeholders {socket} {id} "
+                        "{role} {mode} {secret} ...; see `pytest conformance --help`)")
+    p.add_argument("--peer-caps", default=None, metavar="FILE.json",
+                   help="the peer's capabilities, known defects and output patterns")
+    p.add_argument("--engines", default="cpu,dsa-emu", help="our side's copy engines (default cpu,dsa-emu)")
+    p.add_argument("--roles", default="primary,secondary", help="the peer's roles (default both)")
+    p.add_argument("--report", default=None, metavar="DIR",
+                   help="where the report goes (default ./reports/certify-<peer>)")
+    p.add_argument("--require-dsa-hw", action="store_true",
+                   help="fail, not skip, the dsa-hw lanes when no DSA hardware is usable")
+    p.add_argument("--jobs", default="auto",
+                   help="parallel pytest workers (pytest-xdist): a number, auto (default) or 0")
+    p.add_argument("pytest_args", nargs="*", metavar="-- PYTEST-ARGS",
+                   help="more pytest arguments after --, e.g. -- -k handshake")
+    p.set_defaults(func=run)
+
+
+def find_suite():
+    """conformance/ of the source tree: $MEMIF_DSA_CONFORMANCE, next to this
+    package (a checkout or editable install), or under the current directory."""
+    here = Path(__file__).resolve().parent
+    candidates = [os.environ.get("MEMIF_DSA_CONFORMANCE"), here.parent / "conformance",
+                  Path.cwd() / "conformance"]
+    for c in candidates:
+        if c and (Path(c) / "conftest.py").is_file():
+            return Path(c).resolve()
+    raise FileNotFoundError("the conformance suite (conformance/) was not found: run from the "
+                            "libmemif-dsa source tree or set MEMIF_DSA_CONFORMANCE")
+
+
+def command(a, suite, report):
+    cmd = [sys.executable, "-m", "pytest", str(suite), "-p", "no:cacheprovider", "-q",
+           "--rootdir", str(suite.parent), "--peer", a.peer, "--engines", a.engines,
+           "--roles", a.roles, "--report", str(report)]
+    for opt in ("peer_cmd", "peer_caps"):
+        value = getattr(a, opt)
+        if value is not None:
+            if opt == "peer_caps":
+                value = os.path.abspath(value)
+            cmd += [f"--{opt.replace('_', '-')}", value]
+    if a.require_dsa_hw:
+        cmd.append("--require-dsa-hw")
+    if a.jobs not in ("0", "1") and importlib.util.find_spec("xdist") is not None:
+        cmd += ["-n", a.jobs]
+    return cmd + list(a.pytest_args)
+
+
+def run(a):
+    if importlib.util.find_spec("pytest") is None:
+        print("memif-dsa certify: needs pytest (pip install 'libmemif-dsa[test]')", file=sys.stderr)
+        return 2
+    try:
+        suite = find_suite()
+    except FileNotFoundError as e:
+        print(f"memif-dsa certify: {e}", file=sys.stderr)
+        return 2
+    report = Path(a.report or os.path.join("reports", f"certify-{a.peer}")).resolve()
+    rc = subprocess.call(command(a, suite, report))
+    matrix = report / "matrix.md"
+    if matrix.exists():
+        print()
+        print(matrix.read_text(), end="")
+        print(f"\nreport: {matrix}, {report / 'certification.json'}, {report / 'junit.xml'}")
+    return rc
