@@ -44,9 +44,27 @@ def find_suite():
                             "libmemif-dsa source tree or set MEMIF_DSA_CONFORMANCE")
 
 
-def command(a, suite, report):
-    cmd = [sys.executable, "-m", "pytest", str(suite), "-p", "no:cacheprovider", "-q",
-           "--rootdir", str(suite.parent), "--peer", a.peer, "--engines", a.engines,
+def environment(suite):
+    """(env, extra pytest args) for the run.  When the libmemif_dsa running
+    certify is an installed copy rather than the tree's own package, every
+    Python process of the run (pytest, its workers, the peers) must import
+    that copy, not the tree's libmemif_dsa/ (uncompiled in a fresh clone):
+    no current directory on sys.path (PYTHONSAFEPATH, Python 3.11+), the
+    copy's location first on PYTHONPATH, and the library loaded as a pytest
+    plugin before the tree's conftest.py puts the tree on sys.path."""
+    lib_root = Path(__file__).resolve().parent.parent
+    if lib_root == suite.parent:
+        return None, []
+    path = [str(lib_root)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env = dict(os.environ, PYTHONSAFEPATH="1", PYTHONPATH=os.pathsep.join(path))
+    return env, ["-p", "libmemif_dsa"]
+
+
+def command(a, suite, report, extra=()):
+    # -m feature: the tests that certify a peer (not, e.g., our own XDP bridge tests)
+    cmd = [sys.executable, "-m", "pytest", *extra, str(suite), "-m", "feature", "-p",
+           "no:cacheprovider", "-q", "--rootdir", str(suite.parent), "--peer", a.peer,
+           "--engines", a.engines,
            "--roles", a.roles, "--report", str(report)]
     for opt in ("peer_cmd", "peer_caps"):
         value = getattr(a, opt)
@@ -71,7 +89,8 @@ def run(a):
         print(f"memif-dsa certify: {e}", file=sys.stderr)
         return 2
     report = Path(a.report or os.path.join("reports", f"certify-{a.peer}")).resolve()
-    rc = subprocess.call(command(a, suite, report))
+    env, extra = environment(suite)
+    rc = subprocess.call(command(a, suite, report, extra), env=env)
     matrix = report / "matrix.md"
     if matrix.exists():
         print()

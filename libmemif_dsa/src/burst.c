@@ -200,6 +200,7 @@ int mdsa_rx_copy_burst(memif_conn_handle_t conn, uint16_t qid, uint8_t *buf, siz
         lens[pk++] = (uint32_t)total;
         out += (size_t)total;
         q->buffers += (uint16_t)(s - slot);
+        queue_rx_consumed(q, slot, s);
         slot = s;
     }
     if (nops) {

@@ -248,6 +248,7 @@ uint8_t *queue_rx_buf(struct mqueue *q, uint16_t slot, uint32_t *len, uint16_t *
 /* Locate a tx slot's buffer and its capacity; NULL on violation. */
 uint8_t *queue_tx_buf(struct mqueue *q, uint16_t slot, uint32_t *cap);
 void queue_rx_release(struct mqueue *q, uint16_t upto);
+void queue_rx_consumed(struct mqueue *q, uint16_t from, uint16_t to);
 
 /* time */
 uint64_t mdsa_now_ns(void);

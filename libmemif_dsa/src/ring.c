@@ -144,6 +144,22 @@ uint8_t *queue_rx_buf(struct mqueue *q, uint16_t slot, uint32_t *len, uint16_t *
     return (uint8_t *)c->regions[region].addr + offset;
 }
 
+/* Master: clear NEXT on S2M descriptors we consumed, as libmemif's receive
+ * does.  A slave that only ORs NEXT into a slot's flags (DPDK 22.11's
+ * transmit) would otherwise leave a stale NEXT after the ring wraps and
+ * chain unrelated packets together.  The slave rewrites flags anyway. */
+void queue_rx_consumed(struct mqueue *q, uint16_t from, uint16_t to)
+{
+    if (!q->conn->args.is_master)
+        return; /* our own M2S descriptors are rewritten at refill */
+    for (uint16_t s = from; s != to; s++) {
+        volatile memif_desc_t *d = &q->ring->desc[s & q->mask];
+        uint16_t f = d->flags;
+        if (f & MEMIF_DESC_FLAG_NEXT)
+            d->flags = (uint16_t)(f & ~MEMIF_DESC_FLAG_NEXT);
+    }
+}
+
 /* Slave: give `count` consumed slots back to the master as empty buffers. */
 static void slave_refill(struct mqueue *q, uint16_t count, uint16_t headroom)
 {
@@ -351,6 +367,7 @@ int memif_rx_burst(memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *bufs,
         if (!(fl & MEMIF_DESC_FLAG_NEXT))
             q->packets++;
     }
+    queue_rx_consumed(q, q->last, (uint16_t)(q->last + k));
     q->last = (uint16_t)(q->last + k);
     *rx = k;
     if (n > count)

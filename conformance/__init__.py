@@ -1,0 +1,1 @@
+"""The memif conformance suite (a package, so its module names never clash with tests/)."""

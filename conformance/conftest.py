@@ -1,0 +1,3 @@
+# The conformance suite.  Its options, peers, fixtures and report come from
+# the fixtures/plugin.py pytest plugin (registered in the root conftest.py):
+# see `pytest conformance --help`, section "memif conformance suite".

@@ -1,0 +1,131 @@
+"""The conformance suite's own parts: the command adapter's template and
+declaration file, known-defect keys, mismatch explanations, the adapter
+registry, and `memif-dsa certify`."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fixtures import packets as P
+from fixtures import peers
+from fixtures.compare import explain
+from fixtures.peers.base import Capabilities, PeerConfig
+from fixtures.peers.command import CommandAdapter, macswap, render
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_template_fills_placeholders_per_word():
+    cfg = PeerConfig(role="secondary", socket="/tmp/a b.sock", id=7, secret="s e", ring_size=256,
+                     tx_queues=3, rx_queues=2)
+    argv = render("vendor-reflect --{role} {server_client} sock={socket} [--secret {secret}] "
+                  "--rsize {log2_ring_size} --q {tx_queues}/{rx_queues}", cfg)
+    assert argv == ["vendor-reflect", "--secondary", "client", "sock=/tmp/a b.sock", "--secret",
+                    "s e", "--rsize", "8", "--q", "3/2"]
+
+
+def test_template_drops_optional_parts_with_empty_placeholders():
+    cfg = PeerConfig(role="primary", socket="@x")
+    assert render("r --socket {socket} [--secret {secret}] [--id {id}]", cfg) == \
+        ["r", "--socket", "@x", "--id", "0"]
+
+
+def test_template_names_an_unknown_placeholder():
+    with pytest.raises(ValueError, match=r"unknown placeholder \{sokcet\}"):
+        render("r {sokcet}", PeerConfig(role="primary", socket="@x"))
+
+
+def test_declaration_file_is_checked(tmp_path):
+    f = tmp_path / "caps.json"
+    f.write_text(json.dumps({"name": "acme", "capabilities": {"modes": ["ethernet"], "max_frame": 1518,
+                                                               "known_defects": {"chaining": "x"}}}))
+    a = CommandAdapter(peers.PeerOptions(cmd="acme --role {role}", caps=str(f)))
+    assert a.name == "acme" and a.capabilities.modes == ("ethernet",)
+    assert a.capabilities.lacks(modes="ip") == "peer does not support mode 'ip'"
+    f.write_text(json.dumps({"capabilities": {"max_frames": 1518}}))
+    with pytest.raises(ValueError, match="unknown capabilities.*max_frames"):
+        CommandAdapter(peers.PeerOptions(cmd="acme", caps=str(f)))
+    f.write_text(json.dumps({"comand": "acme"}))
+    with pytest.raises(ValueError, match="unknown keys.*comand"):
+        CommandAdapter(peers.PeerOptions(caps=str(f)))
+    with pytest.raises(ValueError, match="needs --peer-cmd"):
+        CommandAdapter(peers.PeerOptions())
+
+
+def test_known_defect_keys():
+    caps = Capabilities(known_defects={
+        "chaining": "a", "lifecycle/test_*under_load": "b",
+        "delivery/test_every_vector[peer_role=secondary,mode=ip]": "c",
+        "handshake/test_secret[*24-bytes*]": "d"})
+    assert caps.defect("chaining", "test_anything", {}) == "a"
+    assert caps.defect("lifecycle", "test_peer_survives_us_leaving_under_load", {}) == "b"
+    assert caps.defect("lifecycle", "test_peer_restart", {}) is None
+    assert caps.defect("delivery", "test_every_vector", {"peer_role": "secondary", "mode": "ip"}) == "c"
+    assert caps.defect("delivery", "test_every_vector", {"peer_role": "primary", "mode": "ip"}) is None
+    assert caps.defect("handshake", "test_secret", {}, "peer-primary-same-24-bytes") == "d"
+    assert caps.defect("handshake", "test_secret", {}, "peer-primary-same") is None
+
+
+def test_explanations_name_packet_offset_and_damage():
+    a, b = P.tagged(300, seq=1), P.tagged(100, seq=2)
+    assert explain([a, b], [a, b]) is None
+    assert explain([a, b], [a]) == ("packet 1 of 2, 100 bytes, never came back: 1 packet(s) "
+                                    "missing")
+    text = explain([a, b], [a[:-1], b], names=["v/1", "v/2"], buffer_size=128)
+    assert text.startswith("packet 0 of 2 (v/1): first difference at offset 299 = buffer 2 of "
+                           "the chain, byte 43 with 128-byte buffers; 300 bytes expected, 299 "
+                           "received")
+    assert text.endswith("the last 1 byte(s) are missing")
+    assert "it is packet 1: packets reordered" in explain([a, b], [b, a])
+    flipped = a[:128] + bytes([a[128] ^ 1]) + a[129:]
+    assert "offset 128 = buffer 1 of the chain, byte 0 (a chain boundary)" in \
+        explain([a], [flipped], buffer_size=128)
+    assert "earlier exchange's end-of-stream marker" in explain([a], [a, P.end_marker("ethernet")])
+
+
+def test_tagged_packets_and_macswap():
+    p = P.tagged(1000, queue=3, seq=9)
+    assert len(p) == 1000 and P.tag_of(p) == (3, 9, 1000)
+    ip = P.tagged(40, seq=1, mode="ip")
+    assert ip[0] == 0x45 and P.tag_of(ip, "ip") == (0, 1, 40)
+    assert macswap(p, "ethernet")[:12] == p[6:12] + p[:6] and macswap(ip, "ip") == ip
+
+
+def test_registry():
+    assert {"self", "command", "dpdk"} <= set(peers.available())
+    with pytest.raises(LookupError, match="unknown peer 'vpp'"):
+        peers.create("vpp", peers.PeerOptions())
+    assert peers.create("self", peers.PeerOptions()).name == "self"
+
+
+def test_certify_runs_the_suite_and_prints_the_matrix(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "libmemif_dsa", "certify", "--engines", "cpu",
+                        "--report", str(tmp_path / "rep"), "--jobs", "0", "--",
+                        "-k", "test_connects or test_large_interface_id"],
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "# memif conformance: self" in r.stdout
+    assert "| handshake | primary | ethernet | - | pass | 2 pass |" in r.stdout
+    doc = json.loads((tmp_path / "rep" / "certification.json").read_text())
+    assert doc["result"] == "PASS" and doc["counts"] == {"pass": 4}
+
+
+def test_certify_fails_when_the_peer_does(tmp_path):
+    template = (f"{sys.executable} {REPO / 'fixtures/broken/reflector.py'} --defect ignore-secret "
+                "--role {role} --socket {socket} --id {id} [--secret {secret}]")
+    r = subprocess.run([sys.executable, "-m", "libmemif_dsa", "certify", "--peer", "command",
+                        "--peer-cmd", template, "--roles", "primary", "--engines", "cpu",
+                        "--report", str(tmp_path / "rep"), "--jobs", "0", "--",
+                        "-k", "test_secret and different"],
+                       capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "result: **FAIL**" in r.stdout and "rule broken: a primary with secret" in r.stdout
+
+
+def test_the_example_declaration_loads():
+    a = CommandAdapter(peers.PeerOptions(caps=str(REPO / "conformance/peer-caps.example.json")))
+    assert a.capabilities.max_queues == 16 and a.connected == "link up"
+    assert a.capabilities.defect("handshake", "test_secret", {}, "peer-primary-same-24-bytes")
