@@ -321,6 +321,36 @@ def test_valid_hostile_traffic_is_delivered(primary):
         publish(h, 0, 2)
         assert iface.recv(timeout=1.0) == [b"A" * 2048 + b"B" * 100]
         assert h.mem.ring(0)["tail"] == 2, "slots go back once copied"
+        # consumed descriptors lose NEXT (as libmemif's receive does): a
+        # secondary that ORs NEXT into reused slots (DPDK 22.11) would
+        # otherwise glue its next packets together
+        assert h.mem.desc(0, 0)["flags"] == 0
+    finally:
+        h.close()
+
+
+def test_stale_next_flags_from_an_or_ing_secondary(primary):
+    """A secondary that only ever ORs NEXT into descriptor flags, never
+    clears them (DPDK 22.11's transmit): packets stay apart when the ring
+    is reused with chains starting at other slots."""
+    iface, name = primary
+    h = connected_hostile(name)
+    try:
+        iface.wait_connected(2)
+        layouts = [[2] * 8, [1] + [2] * 7 + [1], [2] * 8]  # slots per packet, per ring pass
+        head = 0
+        for rnd, layout in enumerate(layouts):
+            j = 0
+            for n in layout:
+                for k in range(n):
+                    flags = h.mem.desc(0, j)["flags"] | (1 if k + 1 < n else 0)
+                    h.mem.write_buf(j * 2048, bytes([rnd * 16 + j]) * 100)
+                    h.mem.set_desc(0, j, flags=flags, region=1, offset=j * 2048, length=100)
+                    j += 1
+            head += 16
+            publish(h, 0, head)
+            got = iface.recv(max=64, timeout=1.0)
+            assert [len(p) for p in got] == [100 * n for n in layout], f"ring pass {rnd}"
     finally:
         h.close()
 
