@@ -1,5 +1,4 @@
 /* The CPU copy engine and the engine factory. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
