@@ -54,22 +54,23 @@ def cmd_reflect(a):
     seen_up = seen_down = 0
     try:
         while not stop:
-            code = lib.mdsa_reflect_run(iface.handle, a.burst, 100, reflected)
+            # short turns: connect/disconnect lines and SIGTERM are handled promptly
+            code = lib.mdsa_reflect_run(iface.handle, a.burst, 20, reflected)
             if code not in (lib.MEMIF_ERR_SUCCESS, lib.MEMIF_ERR_POLL_CANCEL):
-                print(f"error: {lib.memif_strerror(code)}", file=sys.stderr, flush=True)
+                print(f"error: {ffi.string(lib.memif_strerror(code)).decode()}", file=sys.stderr,
+                      flush=True)
             st = iface.stats()
             # report every connect and disconnect, in order, even when both
             # happened within one loop turn
             while seen_up < st["connects"] or seen_down < st["disconnects"]:
                 if seen_up == seen_down and seen_up < st["connects"]:
                     seen_up += 1
-                    if seen_up == st["connects"] and iface.connected:
-                        d = iface.details()
-                        print(f"connected: peer app '{d['remote_app_name']}' interface "
-                              f"'{d['remote_if_name']}', rx queues {len(d['rx_queues'])}, "
-                              f"tx queues {len(d['tx_queues'])}", flush=True)
-                    else:
-                        print("connected", flush=True)
+                    d = iface.details()  # the peer's names outlive the connection
+                    line = (f"connected: peer app '{d['remote_app_name']}' interface "
+                            f"'{d['remote_if_name']}'")
+                    if seen_up == st["connects"] and d["connected"]:
+                        line += f", rx queues {len(d['rx_queues'])}, tx queues {len(d['tx_queues'])}"
+                    print(line, flush=True)
                 else:
                     seen_down += 1
                     reason = iface.disconnect_reason if seen_down == st["disconnects"] else ""
