@@ -278,9 +278,6 @@ class Interface(_Closable):
 
     # ---- data ------------------------------------------------------------
 
-    def _queue(self, queue, tx):
-        _check_int("queue", queue, 0, 65535)
-        return queue
 
     def send(self, packets, queue=0, wait=True):
         """Queue packets (bytes-like, 1 byte or more each) on tx `queue`.
@@ -290,7 +287,7 @@ class Interface(_Closable):
         copy engine may still be copying on return (the data stays
         referenced until flush() sees it done).
         """
-        self._queue(queue, True)
+        _check_int("queue", queue, 0, 65535)
         if isinstance(packets, (bytes, bytearray, memoryview)):
             raise TypeError("packets must be a list of bytes-like packets, not a single packet")
         pkts = list(packets)
@@ -321,7 +318,7 @@ class Interface(_Closable):
 
     def flush(self, queue=0, wait=True):
         """Publish packets whose copies completed; returns bursts still in flight."""
-        self._queue(queue, True)
+        _check_int("queue", queue, 0, 65535)
         pending = ffi.new("uint32_t *")
         check(lib.mdsa_tx_flush(self.handle, queue, 1 if wait else 0, pending),
               self._context(f"flush queue {queue} of"), self._conn)
@@ -336,7 +333,7 @@ class Interface(_Closable):
         the first packet, None waits forever.  Raises MemifError when the
         interface is (or becomes) disconnected.
         """
-        self._queue(queue, False)
+        _check_int("queue", queue, 0, 65535)
         _check_int("max", max, 1, 65535)
         ms = _ms("timeout", timeout)
         conn = self.handle
