@@ -9,7 +9,7 @@ PREFIX  ?= /usr/local
 BUILD   ?= build
 SRCDIR  := libmemif_dsa/src
 INCDIR  := libmemif_dsa/include
-SOURCES := $(wildcard $(SRCDIR)/*.c) $(wildcard $(SRCDIR)/dsa/*.c)
+SOURCES := $(wildcard $(SRCDIR)/*.c) $(wildcard $(SRCDIR)/engines/*.c) $(wildcard $(SRCDIR)/engines/dsa/*.c)
 OBJECTS := $(patsubst $(SRCDIR)/%.c,$(BUILD)/obj/%.o,$(SOURCES))
 SONAME  := libmemif_dsa.so.0
 LIB     := $(BUILD)/$(SONAME).1.0
@@ -24,7 +24,7 @@ endif
 
 all: $(LIB)
 
-$(BUILD)/obj/%.o: $(SRCDIR)/%.c $(wildcard $(SRCDIR)/*.h $(SRCDIR)/dsa/*.h $(INCDIR)/*.h)
+$(BUILD)/obj/%.o: $(SRCDIR)/%.c $(wildcard $(SRCDIR)/*.h $(SRCDIR)/engines/*.h $(SRCDIR)/engines/dsa/*.h $(INCDIR)/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 

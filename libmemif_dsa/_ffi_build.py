@@ -156,12 +156,14 @@ static void mdsa_py_set_mode(memif_conn_args_t *a, int mode) { a->mode = (memif_
 
 def c_sources():
     files = sorted(glob.glob(os.path.join(SRC, "*.c")))
-    files += sorted(glob.glob(os.path.join(SRC, "dsa", "*.c")))
+    files += sorted(glob.glob(os.path.join(SRC, "engines", "*.c")))
+    files += sorted(glob.glob(os.path.join(SRC, "engines", "dsa", "*.c")))
     return [os.path.relpath(f, os.path.dirname(HERE)) for f in files]
 
 
 def c_headers():
-    files = glob.glob(os.path.join(SRC, "*.h")) + glob.glob(os.path.join(SRC, "dsa", "*.h"))
+    files = glob.glob(os.path.join(SRC, "*.h")) + glob.glob(os.path.join(SRC, "engines", "*.h"))
+    files += glob.glob(os.path.join(SRC, "engines", "dsa", "*.h"))
     files += glob.glob(os.path.join(INCLUDE, "*.h"))
     return [os.path.relpath(f, os.path.dirname(HERE)) for f in sorted(files)]
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "copy.h"
+#include "engines/copy.h"
 #include "libmemif.h"
 #include "memif_dsa.h"
 #include "wire.h"

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "copy.h"
-#include "dsa/engine.h"
+#include "engines/copy.h"
+#include "engines/dsa/engine.h"
 #include "tutil.h"
 
 #define SLOTS 1024

@@ -1,6 +1,6 @@
 /* Descriptor and completion-record layout, encoding, and names. */
-#include "dsa/desc.h"
-#include "dsa/wq.h"
+#include "engines/dsa/desc.h"
+#include "engines/dsa/wq.h"
 #include "harness.h"
 
 static void test_sizes_and_offsets(void)

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "copy.h"
-#include "dsa/engine.h"
+#include "engines/copy.h"
+#include "engines/dsa/engine.h"
 #include "tutil.h"
 
 static uint8_t *pool;  /* random source bytes */

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "copy.h"
-#include "dsa/engine.h"
-#include "dsa/portal.h"
+#include "engines/copy.h"
+#include "engines/dsa/engine.h"
+#include "engines/dsa/portal.h"
 #include "tutil.h"
 
 static char root[128], sysfs[160], devdir[160];

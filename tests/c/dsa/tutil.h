@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "dsa/emu.h"
+#include "engines/dsa/emu.h"
 #include "harness.h"
 
 static inline struct mdsa_emu *emu_from(const char *cfgstr)
