@@ -155,7 +155,7 @@ def test_bad_arguments_name_the_argument(sock):
         (dict(buffer_size=0), "buffer_size"),
         (dict(buffer_size=65536), "buffer_size"),
         (dict(secret="x" * 25), "secret"),
-        (dict(copy="gpu"), "copy"),
+        (dict(engine="gpu"), "engine"),
         (dict(rx_mode="sometimes"), "rx_mode"),
     ]
     for kw, name in cases:

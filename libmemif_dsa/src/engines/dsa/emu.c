@@ -162,7 +162,7 @@ static int emu_write(struct mdsa_wq *wq, const struct mdsa_desc *d, uint32_t n)
         }
         rc = enqueue(w, &d[i]);
         for (uint32_t t = 0; rc == MDSA_WQ_RETRY && t < w->emu->cfg.enq_retries; t++) {
-            mdsa_cpu_pause();
+            mdsa_cpu_relax();
             rc = enqueue(w, &d[i]);
         }
         if (rc == MDSA_WQ_RETRY)

@@ -426,7 +426,7 @@ static void dsa_destroy(mdsa_engine_t *eb)
     /* Everything submitted must land before the memory goes away; poll
      * ends by completion or by the timeout. */
     while (e->next_ticket && dsa_poll(eb, e->next_ticket - 1) == 0)
-        mdsa_cpu_pause();
+        mdsa_cpu_relax();
     /* After this nothing writes our descriptors or records: the emulator
      * joins its workers; for hardware, the last reference to the device
      * file (munmap + close) makes the idxd driver drain our PASID/WQ. */
@@ -545,7 +545,7 @@ int mdsa_dsa_engine_probe(mdsa_engine_t *eb, uint64_t timeout_ns, char *err, siz
                      e->wq->info.name, (unsigned long long)(timeout_ns / 1000000));
             return -ETIMEDOUT; /* destroy() closes the queue before freeing */
         }
-        mdsa_cpu_pause();
+        mdsa_cpu_relax();
     }
     if ((st & MDSA_ST_MASK) != MDSA_ST_SUCCESS) {
         snprintf(err, errlen, "NOOP probe on %s: status 0x%02x (%s)", e->wq->info.name, st,

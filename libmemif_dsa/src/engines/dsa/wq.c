@@ -17,7 +17,7 @@ uint32_t mdsa_retry_backoff(const struct mdsa_retry_policy *p, uint32_t attempt)
 static void backoff(const struct mdsa_retry_policy *p, uint32_t attempt)
 {
     for (uint32_t i = mdsa_retry_backoff(p, attempt); i; i--)
-        mdsa_cpu_pause();
+        mdsa_cpu_relax();
 }
 
 int mdsa_wq_submit_retry(struct mdsa_wq *wq, const struct mdsa_desc *d,

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../common/cpu_relax.h"
 #include "desc.h"
 
 /* submit() results; negative values are -errno. */
@@ -103,15 +104,6 @@ int mdsa_wq_submit_retry(struct mdsa_wq *wq, const struct mdsa_desc *d,
 int mdsa_wq_write_retry(struct mdsa_wq *wq, const struct mdsa_desc *d, uint32_t n,
                         const struct mdsa_retry_policy *p, uint32_t *retries);
 
-/* One CPU pause (x86 PAUSE; a compiler barrier elsewhere). */
-static inline void mdsa_cpu_pause(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __asm__ __volatile__("pause" ::: "memory");
-#else
-    __asm__ __volatile__("" ::: "memory");
-#endif
-}
 
 /* "dedicated" / "shared". */
 const char *mdsa_wq_mode_name(int mode);

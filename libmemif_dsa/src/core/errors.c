@@ -1,25 +1,11 @@
-/* Small shared pieces: allocation through the socket's allocator, error
- * strings and errno mapping, version queries. */
-#define _GNU_SOURCE
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Error strings and errno mapping. */
+#include "errors.h"
+
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
+#include <stddef.h>
 
-#include "internal.h"
-
-void *ms_alloc(struct msock *s, size_t n)
-{
-    void *p = s->args.alloc(n);
-    if (p)
-        memset(p, 0, n);
-    return p;
-}
-
-void ms_free(struct msock *s, void *p)
-{
-    if (p)
-        s->args.free(p);
-}
+#include "libmemif.h"
 
 static const char *const errlist[] = {
     [MEMIF_ERR_SUCCESS] = "success",
@@ -87,14 +73,4 @@ int mdsa_syscall_error(int err)
     case ENOTSOCK: return MEMIF_ERR_FILE_NOT_SOCK;
     default: return MEMIF_ERR_SYSCALL;
     }
-}
-
-uint16_t memif_get_version(void)
-{
-    return MEMIF_VERSION;
-}
-
-const char *memif_get_version_str(void)
-{
-    return "2.0";
 }
