@@ -32,13 +32,13 @@ def packets(seed, n=600, top=9000):
 
 @pytest.mark.parametrize("cfg", sorted(CONFIGS))
 def test_dsa_emu_byte_exact_both_roles_and_directions(make_pair, cfg):
-    a, b = make_pair(copy="dsa-emu", dsa_config=CONFIGS[cfg] or None, buffer_size=1024)
+    a, b = make_pair(engine="dsa-emu", dsa_config=CONFIGS[cfg] or None, buffer_size=1024)
     pkts = packets(zlib.crc32(cfg.encode()))
     assert_same_packets(pkts, transfer(b, a, pkts))   # secondary -> primary
     assert_same_packets(pkts, transfer(a, b, pkts))   # primary -> secondary
     for side in (a, b):
         eng = side.stats()["engine"]
-        assert eng["backend"].startswith("dsa-emu(")
+        assert eng["name"].startswith("dsa-emu(")
         assert eng["descriptors"] > 0
         # write() submission refuses BATCH (as the kernel does): lone descriptors
         assert (eng["batches"] == 0) == (cfg == "write-submission")
@@ -47,16 +47,16 @@ def test_dsa_emu_byte_exact_both_roles_and_directions(make_pair, cfg):
         if "full" in cfg:
             assert eng["queue_full"] > 0, "full queues sent bursts to the CPU"
         if cfg == "shared-wq":
-            assert "shared" in eng["backend"]
+            assert "shared" in eng["name"]
 
 
 @pytest.mark.parametrize("cfg", ["sync", "async+faults+full"])
 def test_dsa_emu_against_a_reflector_process(cfg, sock):
     """Our engine on one side, the reflector's (also dsa-emu) in another process."""
-    peer = start_reflector("secondary", sock, copy="dsa-emu", dsa_config=CONFIGS[cfg] or None,
+    peer = start_reflector("secondary", sock, engine="dsa-emu", dsa_config=CONFIGS[cfg] or None,
                            buffer_size=2048)
     try:
-        with Interface("primary", sock, copy="dsa-emu", dsa_config=CONFIGS[cfg] or None) as me:
+        with Interface("primary", sock, engine="dsa-emu", dsa_config=CONFIGS[cfg] or None) as me:
             me.wait_connected(10)
             pkts = packets(7, n=400, top=20000)
             assert_same_packets(pkts, transfer(me, me, pkts))
@@ -68,7 +68,7 @@ def test_nothing_visible_before_the_copy_completes(make_pair):
     """With asynchronous completion and a slow emulator, the peer never sees
     a packet before its copy completed: while a burst is in flight the ring
     index does not move and the peer receives nothing."""
-    a, b = make_pair(primary=dict(copy="dsa-emu", dsa_config="async=1,latency_ns=50000000"),
+    a, b = make_pair(primary=dict(engine="dsa-emu", dsa_config="async=1,latency_ns=50000000"),
                      buffer_size=2048)
     in_flight_seen = 0
     for i in range(20):
@@ -85,7 +85,7 @@ def test_nothing_visible_before_the_copy_completes(make_pair):
 
 
 def test_threshold_keeps_small_copies_on_the_cpu(make_pair):
-    a, b = make_pair(copy="dsa-emu", dsa_threshold=4096)
+    a, b = make_pair(engine="dsa-emu", dsa_threshold=4096)
     pkts = [b"s" * 100, b"L" * 2000 * 4]
     assert_same_packets(pkts, transfer(b, a, pkts))
     eng = b.stats()["engine"]
@@ -94,19 +94,19 @@ def test_threshold_keeps_small_copies_on_the_cpu(make_pair):
 
 
 def test_engine_choice_errors_are_clear(sock):
-    with pytest.raises(ValueError, match="copy='dsa-hw'.*DSA"):
-        Interface("primary", sock, copy="dsa-hw")
+    with pytest.raises(ValueError, match="engine='dsa-hw'.*DSA"):
+        Interface("primary", sock, engine="dsa-hw")
     with pytest.raises(ValueError, match="dsa_config.*bogus"):
-        Interface("primary", sock, copy="dsa-emu", dsa_config="bogus=1")
-    with Interface("primary", sock, copy="dsa") as a:
-        assert a.stats()["engine"]["backend"].startswith("dsa-emu"), "no hardware here: the emulator"
+        Interface("primary", sock, engine="dsa-emu", dsa_config="bogus=1")
+    with Interface("primary", sock, engine="dsa") as a:
+        assert a.stats()["engine"]["name"].startswith("dsa-emu"), "no hardware here: the emulator"
 
 
 def test_emulator_configured_from_the_environment(sock):
     env = dict(__import__("os").environ, MEMIF_DSA_EMU="async=1,mode=shared,wq_size=16,threshold=8")
-    p = start_reflector("primary", sock, copy="dsa-emu", env=env)
+    p = start_reflector("primary", sock, engine="dsa-emu", env=env)
     try:
-        assert "copy dsa-emu(async,shared)" in p.lines[0]
+        assert "engine dsa-emu(async,shared)" in p.lines[0]
     finally:
         p.stop()
 

@@ -68,7 +68,7 @@ static inline int mdsa_engine_wait(mdsa_engine_t *e, uint64_t ticket)
 /* The CPU engine (cpu.c): memcpy inside submit(), always complete. */
 mdsa_engine_t *mdsa_engine_cpu_create(void);
 
-/* Engine by name (engine.c): "cpu", "dsa", "dsa-hw", "dsa-emu".  NULL with
+/* Engine by name (factory.c): "cpu", "dsa", "dsa-hw", "dsa-emu".  NULL with
  * `err` set when it cannot run here. */
 mdsa_engine_t *mdsa_engine_create(const char *name, const char *config, uint32_t threshold,
                                   char *err, size_t errlen);

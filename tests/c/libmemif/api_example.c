@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A program written only against the libmemif 4.0 API (<libmemif.h>):
  * a master and a slave in one process, driven by the application's own
  * epoll loop through the control-fd callback, in interrupt mode.  The slave
