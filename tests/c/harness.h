@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A tiny test harness: CHECK macros that count and report, RUN() per test
  * function, and a summary whose exit status CI reads. */
 #ifndef MDSA_TEST_HARNESS_H
