@@ -79,11 +79,15 @@ uninstall:
 	for f in $(DESTDIR)$(PREFIX)/include/libmemif.h $(DESTDIR)$(PCDIR)/libmemif.pc; do \
 	  if grep -qs 'libmemif-dsa' $$f; then rm -f $$f; fi; done
 
+# the libmemif API programs build against an installed copy, as users do
+TESTPREFIX := $(abspath $(BUILD))/test-prefix
 test: $(LIB)
 	python3 ci/check-layers
 	$(MAKE) -C tests/c/core
 	$(MAKE) -C tests/c/dsa
-	$(MAKE) -C tests/c/libmemif check LIBDIR=$(abspath $(BUILD)) INCDIR=$(abspath $(INCDIR))
+	$(MAKE) install install-libmemif-compat PREFIX=$(TESTPREFIX)
+	$(MAKE) -C tests/c/libmemif check OUT=$(abspath $(BUILD))/libmemif-programs \
+	    PKG_CONFIG_PATH=$(TESTPREFIX)/lib/pkgconfig
 
 clean:
 	rm -rf $(BUILD)
