@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The DSA copy engine in the data path, on the emulator: byte-exact in both
 roles and directions, synchronous and asynchronous, with page faults at
 random offsets and with the work queue full; indices published only after

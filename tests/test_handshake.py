@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Handshake: both roles, file and abstract sockets, ids, secrets, modes,
 queue negotiation, across processes."""
 

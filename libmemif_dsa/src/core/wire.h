@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* memif 2.0 wire format: control messages, ring header, descriptors.
  *
  * Everything here crosses a trust boundary: it is written by the peer
