@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "app.h"
+
 static int epfd;
 static memif_conn_handle_t master, slave;
 static int up_master, up_slave;
@@ -60,38 +62,6 @@ static uint8_t pattern(int pkt, uint32_t off)
     return (uint8_t)(pkt * 7 + off * 13 + 1);
 }
 
-/* Gather one packet (possibly chained) from rx buffers into `out`. */
-static int gather(memif_buffer_t *b, int n, int *used, uint8_t *out, uint32_t *len)
-{
-    *len = 0;
-    for (int i = *used; i < n; i++) {
-        memcpy(out + *len, b[i].data, b[i].len);
-        *len += b[i].len;
-        if (!(b[i].flags & MEMIF_BUFFER_FLAG_NEXT)) {
-            *used = i + 1;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Write `len` bytes as one packet with memif_buffer_alloc + memif_tx_burst. */
-static int send_packet(memif_conn_handle_t conn, const uint8_t *data, uint16_t len)
-{
-    memif_buffer_t bufs[64];
-    uint16_t got = 0, tx = 0;
-    if (memif_buffer_alloc(conn, 0, bufs, 1, &got, len) != MEMIF_ERR_SUCCESS)
-        return -1;
-    uint32_t off = 0;
-    for (uint16_t i = 0; i < got; i++) {
-        memcpy(bufs[i].data, data + off, bufs[i].len);
-        off += bufs[i].len;
-    }
-    if (off != len || memif_tx_burst(conn, 0, bufs, got, &tx) != MEMIF_ERR_SUCCESS || tx != got)
-        return -1;
-    return 0;
-}
-
 static uint8_t scratch[65536];
 
 static int on_interrupt(memif_conn_handle_t conn, void *ctx, uint16_t qid)
@@ -104,13 +74,13 @@ static int on_interrupt(memif_conn_handle_t conn, void *ctx, uint16_t qid)
         err = memif_rx_burst(conn, qid, bufs, 256, &rx);
         if (err != MEMIF_ERR_SUCCESS && err != MEMIF_ERR_NOBUF)
             return err;
-        int used = 0;
+        uint16_t used = 0;
         uint32_t len;
-        int consumed = 0;
-        while (gather(bufs, rx, &used, scratch, &len)) {
+        uint16_t consumed = 0;
+        while (app_gather(bufs, rx, &used, scratch, &len)) {
             consumed = used;
             if (conn == master) {
-                if (send_packet(master, scratch, (uint16_t)len) == 0)
+                if (app_send(master, 0, scratch, len) == 0)
                     echoed++;
             } else {
                 int pkt = verified + failed;
@@ -123,7 +93,7 @@ static int on_interrupt(memif_conn_handle_t conn, void *ctx, uint16_t qid)
                     failed++;
             }
         }
-        memif_refill_queue(conn, qid, (uint16_t)consumed, 0);
+        memif_refill_queue(conn, qid, consumed, 0);
         if (consumed < rx) /* a chain continues in the next burst */
             return MEMIF_ERR_SUCCESS;
     } while (err == MEMIF_ERR_NOBUF);
@@ -201,7 +171,7 @@ int main(int argc, char **argv)
             uint16_t len = packet_size(sent);
             for (uint32_t k = 0; k < len; k++)
                 pkt[k] = pattern(sent, k);
-            if (send_packet(slave, pkt, len) == 0)
+            if (app_send(slave, 0, pkt, len) == 0)
                 sent++;
         }
         loop_once(sent < total ? 0 : 10);

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
+
 #define MAX_BUFS 256
 #define ETH_HLEN 14
 
@@ -75,21 +77,6 @@ static int make_reply(uint8_t *pkt, uint32_t len)
     return 1;
 }
 
-static int send_reply(uint16_t qid, const uint8_t *pkt, uint32_t len)
-{
-    memif_buffer_t bufs[64];
-    uint16_t n = 0, tx = 0;
-    int err = memif_buffer_alloc(conn, qid, bufs, 1, &n, (uint16_t)len);
-    if (err)
-        return err;
-    uint32_t off = 0;
-    for (uint16_t i = 0; i < n; i++) {
-        memcpy(bufs[i].data, pkt + off, bufs[i].len);
-        off += bufs[i].len;
-    }
-    return memif_tx_burst(conn, qid, bufs, n, &tx);
-}
-
 static int on_interrupt(memif_conn_handle_t c, void *ctx, uint16_t qid)
 {
     (void)c;
@@ -109,7 +96,7 @@ static int on_interrupt(memif_conn_handle_t c, void *ctx, uint16_t qid)
             len += n;
             if (bufs[i].flags & MEMIF_BUFFER_FLAG_NEXT)
                 continue;
-            if (make_reply(pkt, len) && send_reply(qid, pkt, len) == 0)
+            if (make_reply(pkt, len) && app_send(conn, qid, pkt, len) == 0)
                 replied++;
             else
                 ignored++;

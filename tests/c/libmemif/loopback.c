@@ -20,7 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "app.h"
 
 #define MAX_BUFS 256
 #define WINDOW 32 /* packets in flight: the rings never fill */
@@ -49,13 +50,6 @@ static uint8_t pattern(int pkt, uint32_t off)
     return (uint8_t)(pkt * 7 + off * 13 + 1);
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void die(const char *what, int err)
 {
     fprintf(stderr, "FAIL: %s: %s\n", what, memif_strerror(err));
@@ -77,38 +71,6 @@ static int on_disconnect(memif_conn_handle_t conn, void *ctx)
     struct side *s = ctx;
     s->up = 0;
     s->disconnects++;
-    return 0;
-}
-
-/* One packet with memif_buffer_alloc (chained as needed) + memif_tx_burst. */
-static int send_packet(struct side *s, const uint8_t *data, uint32_t len)
-{
-    memif_buffer_t bufs[16];
-    uint16_t n = 0, tx = 0;
-    if (memif_buffer_alloc(s->conn, 0, bufs, 1, &n, (uint16_t)len) != MEMIF_ERR_SUCCESS)
-        return -1;
-    uint32_t off = 0;
-    for (uint16_t i = 0; i < n; i++) {
-        memcpy(bufs[i].data, data + off, bufs[i].len);
-        off += bufs[i].len;
-    }
-    if (off != len || memif_tx_burst(s->conn, 0, bufs, n, &tx) != MEMIF_ERR_SUCCESS || tx != n)
-        return -1;
-    return 0;
-}
-
-/* Gather the packet starting at bufs[*used] into out; 0 if it is not whole. */
-static int gather(memif_buffer_t *b, uint16_t n, uint16_t *used, uint8_t *out, uint32_t *len)
-{
-    *len = 0;
-    for (uint16_t i = *used; i < n; i++) {
-        memcpy(out + *len, b[i].data, b[i].len);
-        *len += b[i].len;
-        if (!(b[i].flags & MEMIF_BUFFER_FLAG_NEXT)) {
-            *used = (uint16_t)(i + 1);
-            return 1;
-        }
-    }
     return 0;
 }
 
@@ -147,9 +109,9 @@ static int reply_copy(struct side *s, uint16_t qid)
     if (memif_buffer_enq_tx(s->conn, qid, bufs, rx, &enq) != MEMIF_ERR_INVAL_ARG)
         return MEMIF_ERR_INVAL_ARG; /* a master has no buffers of its own to hand back */
     uint32_t len;
-    while (gather(bufs, rx, &used, pkt, &len)) {
+    while (app_gather(bufs, rx, &used, pkt, &len)) {
         pkt[0] ^= 0xff;
-        if (send_packet(s, pkt, len))
+        if (app_send(s->conn, qid, pkt, len))
             return MEMIF_ERR_NOBUF_RING;
         replied++;
     }
@@ -165,7 +127,7 @@ static int verify(struct side *s, uint16_t qid)
     if (err != MEMIF_ERR_SUCCESS)
         return err;
     uint32_t len;
-    while (gather(bufs, rx, &used, pkt, &len)) {
+    while (app_gather(bufs, rx, &used, pkt, &len)) {
         int k = verified + failed;
         uint8_t marked = (uint8_t)(pattern(k, 0) ^ 0xff);
         int ok = len == size_of(k) && pkt[0] == marked;
@@ -206,9 +168,9 @@ static void create(struct side *s)
 /* Run the event loop until cond() holds; fail after `secs`. */
 static void run_until(int (*cond)(void), double secs, const char *what)
 {
-    double end = now() + secs;
+    double end = app_now() + secs;
     while (!cond()) {
-        if (now() > end) {
+        if (app_now() > end) {
             fprintf(stderr, "FAIL: timed out waiting for %s\n", what);
             exit(1);
         }
@@ -225,13 +187,13 @@ static void exchange(int count)
 {
     static uint8_t pkt[9000];
     int base = verified + failed, goal = base + count;
-    double end = now() + 30;
-    while (verified + failed < goal && now() < end) {
+    double end = app_now() + 30;
+    while (verified + failed < goal && app_now() < end) {
         if (sent < goal && sent - (verified + failed) < WINDOW) {
             uint32_t len = size_of(sent);
             for (uint32_t k = 0; k < len; k++)
                 pkt[k] = pattern(sent, k);
-            if (send_packet(sender, pkt, len) == 0)
+            if (app_send(sender->conn, 0, pkt, len) == 0)
                 sent++;
         }
         int err = memif_poll_event(sock, sent < goal ? 0 : 10);

@@ -21,7 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <time.h>
+
+#include "app.h"
 
 #define MAX_FDS 64
 #define WINDOW 16
@@ -66,13 +67,6 @@ static uint8_t pattern(uint32_t id, int pkt, uint32_t off)
     return (uint8_t)(id * 31 + pkt * 7 + off * 13 + 1);
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int find_fd(struct app_sock *s, int fd)
 {
     for (int i = 0; i < s->nfds; i++)
@@ -105,24 +99,10 @@ static int on_fd_update(memif_fd_event_t fde, void *private_ctx)
     return epoll_ctl(epfd, EPOLL_CTL_ADD, fde.fd, &ev) < 0 ? -1 : 0;
 }
 
-static int send_packet(struct iface *f, const uint8_t *data, uint32_t len)
-{
-    memif_buffer_t bufs[16];
-    uint16_t n = 0, tx = 0;
-    if (memif_buffer_alloc(f->conn, 0, bufs, 1, &n, (uint16_t)len) != MEMIF_ERR_SUCCESS)
-        return -1;
-    uint32_t off = 0;
-    for (uint16_t i = 0; i < n; i++) {
-        memcpy(bufs[i].data, data + off, bufs[i].len);
-        off += bufs[i].len;
-    }
-    return memif_tx_burst(f->conn, 0, bufs, n, &tx) == MEMIF_ERR_SUCCESS && tx == n ? 0 : -1;
-}
-
 static void on_packet(struct iface *f, const uint8_t *pkt, uint32_t len)
 {
     if (f->is_master) {
-        if (send_packet(f, pkt, len) == 0)
+        if (app_send(f->conn, 0, pkt, len) == 0)
             f->echoed++;
         return;
     }
@@ -144,15 +124,10 @@ static int on_interrupt(memif_conn_handle_t conn, void *ctx, uint16_t qid)
     int err = memif_rx_burst(conn, qid, bufs, 256, &rx);
     if (err != MEMIF_ERR_SUCCESS)
         return err;
-    uint32_t len = 0;
-    for (uint16_t i = 0; i < rx; i++) {
-        memcpy(pkt + len, bufs[i].data, bufs[i].len);
-        len += bufs[i].len;
-        if (!(bufs[i].flags & MEMIF_BUFFER_FLAG_NEXT)) {
-            on_packet(f, pkt, len);
-            len = 0;
-        }
-    }
+    uint16_t used = 0;
+    uint32_t len;
+    while (app_gather(bufs, rx, &used, pkt, &len))
+        on_packet(f, pkt, len);
     return memif_refill_queue(conn, qid, rx, 0);
 }
 
@@ -231,8 +206,8 @@ static int all_up(void)
 static int exchange(int total)
 {
     static uint8_t pkt[9000];
-    double end = now() + 30;
-    for (int done = 0; !done && now() < end;) {
+    double end = app_now() + 30;
+    for (int done = 0; !done && app_now() < end;) {
         done = 1;
         for (int i = 3; i < 6; i++) {
             struct iface *f = &ifs[i];
@@ -242,13 +217,13 @@ static int exchange(int total)
                 uint32_t len = size_of(f->sent);
                 for (uint32_t k = 0; k < len; k++)
                     pkt[k] = pattern(f->id, f->sent, k);
-                if (send_packet(f, pkt, len) == 0)
+                if (app_send(f->conn, 0, pkt, len) == 0)
                     f->sent++;
             }
         }
         loop_once(0);
     }
-    return now() < end;
+    return app_now() < end;
 }
 
 int main(int argc, char **argv)
@@ -267,8 +242,8 @@ int main(int argc, char **argv)
     int a_listens = memif_get_listener_fd(socks[0].h), b_listens = memif_get_listener_fd(socks[1].h);
     if (a_listens < 0 || find_fd(&socks[0], a_listens) < 0 || b_listens >= 0)
         fail("memif_get_listener_fd (A listens, B does not)", -1);
-    for (double end = now() + 10; !all_up(); loop_once(10))
-        if (now() > end)
+    for (double end = app_now() + 10; !all_up(); loop_once(10))
+        if (app_now() > end)
             fail("all six interfaces did not connect", -1);
     if (!exchange(total))
         fail("the exchange timed out", -1);
@@ -276,8 +251,8 @@ int main(int argc, char **argv)
     /* the slaves go first: their masters see the disconnect and stay */
     for (int i = 3; i < 6; i++)
         memif_delete(&ifs[i].conn);
-    for (double end = now() + 10; ifs[0].up || ifs[1].up || ifs[2].up; loop_once(10))
-        if (now() > end)
+    for (double end = app_now() + 10; ifs[0].up || ifs[1].up || ifs[2].up; loop_once(10))
+        if (app_now() > end)
             fail("the masters did not see the slaves go", -1);
     for (int i = 0; i < 3; i++)
         memif_delete(&ifs[i].conn);

@@ -1,12 +1,21 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Build and run the C unit tests of a tests/c directory from pytest: two
-builds (plain, and AddressSanitizer + UBSan), one item per test binary."""
+"""The C unit tests from pytest, so CI runs them: tests/c/core (the core's
+per-layer tests: each binary links one layer and those below it, so a call
+reaching upward fails to build) and tests/c/dsa (the DSA copy path, on the
+emulator and a fake sysfs: no hardware needed, nothing skipped).  Two
+builds with the project's flags, plain and AddressSanitizer + UBSan; one
+item per test binary and build, showing its output when it fails."""
 
 import fcntl
 import os
+import pathlib
 import shutil
 import subprocess
 
+import pytest
+
+C = pathlib.Path(__file__).resolve().parent / "c"
+SUITES = ("core", "dsa")
 BUILDS = {"plain": [], "sanitize": ["SAN=1"]}
 
 
@@ -38,3 +47,24 @@ def run(build_dir, name, cwd):
                        env=env(), cwd=str(cwd))
     assert r.returncode == 0, f"{name} ({build_dir.name}) failed:\n{r.stdout}\n{r.stderr}"
     assert " 0 failed tests" in r.stdout, r.stdout
+
+
+CASES = [(s, p.stem) for s in SUITES for p in sorted((C / s).glob("test_*.c"))]
+
+
+@pytest.fixture(scope="session")
+def builds():
+    """build() once per suite and build kind in this process."""
+    made = {}
+
+    def get(suite, which):
+        if (suite, which) not in made:
+            made[suite, which] = build(C / suite, which)
+        return made[suite, which]
+    return get
+
+
+@pytest.mark.parametrize("which", sorted(BUILDS))
+@pytest.mark.parametrize("suite,name", CASES, ids=[f"{s}-{n}" for s, n in CASES])
+def test_c_unit(builds, suite, name, which):
+    run(builds(suite, which), name, C / suite)
