@@ -31,22 +31,23 @@ LIB     := $(BUILD)/libmemif_dsa.so.$(VERSION)
 HDRDIR  := $(PREFIX)/include/libmemif-dsa
 PCDIR   := $(PREFIX)/lib/pkgconfig
 
-CFLAGS  := $(MDSA_CFLAGS) -fPIC -I$(INCDIR) $(CFLAGS)
-LDFLAGS := $(MDSA_LDFLAGS) $(LDFLAGS)
+# the project's flags, then the user's CFLAGS/LDFLAGS (which may come from the command line)
+LIB_CFLAGS  := $(MDSA_CFLAGS) -fPIC -I$(INCDIR) $(CFLAGS)
+LIB_LDFLAGS := $(MDSA_LDFLAGS) $(LDFLAGS)
 ifeq ($(SANITIZE),1)
-CFLAGS  += $(MDSA_SANITIZE)
-LDFLAGS += $(MDSA_SANITIZE)
+LIB_CFLAGS  += $(MDSA_SANITIZE)
+LIB_LDFLAGS += $(MDSA_SANITIZE)
 endif
 
 all: $(LIB)
 
 $(BUILD)/obj/%.o: $(SRCDIR)/%.c $(HEADERS) $(SRCDIR)/flags.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
 
 $(LIB): $(OBJECTS) $(SRCDIR)/$(MDSA_SYMBOL_MAP)
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(SRCDIR)/$(MDSA_SYMBOL_MAP) \
-	    -Wl,-z,defs -o $@ $(OBJECTS) $(LDFLAGS)
+	    -Wl,-z,defs -o $@ $(OBJECTS) $(LIB_LDFLAGS)
 	ln -sf $(notdir $@) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/libmemif_dsa.so
 
