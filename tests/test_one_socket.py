@@ -7,6 +7,14 @@ from libmemif_dsa import Interface, Socket
 from memif_helpers import assert_same_packets, transfer
 
 
+def wait_down(s, iface):
+    for _ in range(100):
+        if not iface.connected:
+            break
+        s.poll(0.05)
+    assert not iface.connected and iface.disconnect_reason == "interface deleted"
+
+
 def test_primary_and_secondary_share_a_socket_and_an_id(sock):
     with Socket(sock) as s:
         a = Interface("primary", s, id=0, name="lo-primary")
@@ -19,21 +27,13 @@ def test_primary_and_secondary_share_a_socket_and_an_id(sock):
         assert_same_packets(pkts, transfer(a, b, pkts))
 
         b.close()  # the secondary alone: the primary stays and waits
-        for _ in range(100):
-            if not a.connected:
-                break
-            s.poll(0.05)
-        assert not a.connected and a.disconnect_reason == "interface deleted"
+        wait_down(s, a)
         b = Interface("secondary", s, id=0)
         a.wait_connected(5)
         b.wait_connected(5)
 
         a.close()  # the primary alone: the secondary stays and reconnects later
-        for _ in range(100):
-            if not b.connected:
-                break
-            s.poll(0.05)
-        assert not b.connected and b.disconnect_reason == "interface deleted"
+        wait_down(s, b)
         a = Interface("primary", s, id=0)
         a.wait_connected(5)
         b.wait_connected(5)

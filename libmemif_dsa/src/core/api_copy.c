@@ -68,11 +68,10 @@ static void rx_spin(struct msock *s, struct mconn *c, struct mqueue *q)
 int mdsa_rx_wait(memif_conn_handle_t conn, uint16_t qid, int timeout_ms)
 {
     struct mconn *c = conn;
-    if (!c)
-        return MEMIF_ERR_NOCONN;
-    struct msock *s = iface_sock(c);
-    if (s->epfd < 0)
-        return MEMIF_ERR_INVAL_ARG;
+    int err;
+    struct msock *s = iface_own_loop(c, &err);
+    if (!s)
+        return err;
     uint64_t deadline = mdsa_deadline(timeout_ms);
     for (;;) {
         if (c->faulted)

@@ -127,11 +127,10 @@ int memif_get_queue_efd(memif_conn_handle_t conn, uint16_t qid, int *fd)
 int mdsa_wait_connected(memif_conn_handle_t conn, int timeout_ms)
 {
     struct mconn *c = conn;
-    if (!c)
-        return MEMIF_ERR_NOCONN;
-    struct msock *s = iface_sock(c);
-    if (s->epfd < 0)
-        return MEMIF_ERR_INVAL_ARG;
+    int err;
+    struct msock *s = iface_own_loop(c, &err);
+    if (!s)
+        return err;
     uint64_t deadline = mdsa_deadline(timeout_ms);
     while (!conn_live(c)) {
         iface_run_deferred(s);

@@ -15,6 +15,16 @@ static inline struct msock *iface_sock(const struct mconn *c)
     return (struct msock *)c->args.socket;
 }
 
+/* The socket of `c` when the library runs its event loop itself (no
+ * application fd callback); else NULL with the memif_err_t for a waiting
+ * call to return in *err. */
+static inline struct msock *iface_own_loop(struct mconn *c, int *err)
+{
+    struct msock *s = c ? iface_sock(c) : NULL;
+    *err = !c ? MEMIF_ERR_NOCONN : s->epfd < 0 ? MEMIF_ERR_INVAL_ARG : MEMIF_ERR_SUCCESS;
+    return *err ? NULL : s;
+}
+
 /* The handshake completed. */
 void iface_up(struct mconn *c);
 /* Tear down: `peer_reason` to the peer in a DISCONNECT (NULL: none),

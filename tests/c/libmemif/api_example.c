@@ -100,19 +100,6 @@ static int on_interrupt(memif_conn_handle_t conn, void *ctx, uint16_t qid)
     return MEMIF_ERR_SUCCESS;
 }
 
-static void loop_once(int timeout_ms)
-{
-    struct epoll_event ev;
-    if (epoll_wait(epfd, &ev, 1, timeout_ms) == 1) {
-        memif_fd_event_type_t e = 0;
-        if (ev.events & EPOLLIN)
-            e |= MEMIF_FD_EVENT_READ;
-        if (ev.events & (EPOLLERR | EPOLLHUP))
-            e |= MEMIF_FD_EVENT_ERROR;
-        memif_control_fd_handler(ev.data.ptr, e);
-    }
-}
-
 static memif_socket_handle_t make_socket(const char *path)
 {
     memif_socket_args_t sa;
@@ -160,7 +147,7 @@ int main(int argc, char **argv)
         return 1;
     }
     for (int i = 0; i < 500 && !(up_master && up_slave); i++)
-        loop_once(10);
+        app_epoll_once(epfd, 10);
     if (!(up_master && up_slave)) {
         fprintf(stderr, "not connected\n");
         return 1;
@@ -174,7 +161,7 @@ int main(int argc, char **argv)
             if (app_send(slave, 0, pkt, len) == 0)
                 sent++;
         }
-        loop_once(sent < total ? 0 : 10);
+        app_epoll_once(epfd, sent < total ? 0 : 10);
     }
     memif_details_t md;
     char buf[4096];

@@ -7,6 +7,7 @@
 #include <libmemif.h>
 
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 
 static inline double app_now(void)
@@ -49,6 +50,21 @@ static inline int app_gather(const memif_buffer_t *b, uint16_t n, uint16_t *used
         }
     }
     return 0;
+}
+
+/* One event of the application's own epoll (fds it was given by the
+ * control-fd callback, private_ctx in the event data), handed to libmemif. */
+static inline void app_epoll_once(int epfd, int timeout_ms)
+{
+    struct epoll_event ev;
+    if (epoll_wait(epfd, &ev, 1, timeout_ms) == 1) {
+        memif_fd_event_type_t e = 0;
+        if (ev.events & EPOLLIN)
+            e |= MEMIF_FD_EVENT_READ;
+        if (ev.events & (EPOLLERR | EPOLLHUP))
+            e |= MEMIF_FD_EVENT_ERROR;
+        memif_control_fd_handler(ev.data.ptr, e);
+    }
 }
 
 #endif

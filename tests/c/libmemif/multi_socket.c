@@ -152,19 +152,6 @@ static void fail(const char *what, int err)
     exit(1);
 }
 
-static void loop_once(int timeout_ms)
-{
-    struct epoll_event ev;
-    if (epoll_wait(epfd, &ev, 1, timeout_ms) == 1) {
-        memif_fd_event_type_t e = 0;
-        if (ev.events & EPOLLIN)
-            e |= MEMIF_FD_EVENT_READ;
-        if (ev.events & (EPOLLERR | EPOLLHUP))
-            e |= MEMIF_FD_EVENT_ERROR;
-        memif_control_fd_handler(ev.data.ptr, e);
-    }
-}
-
 static void make_socket(struct app_sock *s, const char *prefix, char which)
 {
     memif_socket_args_t sa;
@@ -221,7 +208,7 @@ static int exchange(int total)
                     f->sent++;
             }
         }
-        loop_once(0);
+        app_epoll_once(epfd, 0);
     }
     return app_now() < end;
 }
@@ -242,7 +229,7 @@ int main(int argc, char **argv)
     int a_listens = memif_get_listener_fd(socks[0].h), b_listens = memif_get_listener_fd(socks[1].h);
     if (a_listens < 0 || find_fd(&socks[0], a_listens) < 0 || b_listens >= 0)
         fail("memif_get_listener_fd (A listens, B does not)", -1);
-    for (double end = app_now() + 10; !all_up(); loop_once(10))
+    for (double end = app_now() + 10; !all_up(); app_epoll_once(epfd, 10))
         if (app_now() > end)
             fail("all six interfaces did not connect", -1);
     if (!exchange(total))
@@ -251,7 +238,7 @@ int main(int argc, char **argv)
     /* the slaves go first: their masters see the disconnect and stay */
     for (int i = 3; i < 6; i++)
         memif_delete(&ifs[i].conn);
-    for (double end = app_now() + 10; ifs[0].up || ifs[1].up || ifs[2].up; loop_once(10))
+    for (double end = app_now() + 10; ifs[0].up || ifs[1].up || ifs[2].up; app_epoll_once(epfd, 10))
         if (app_now() > end)
             fail("the masters did not see the slaves go", -1);
     for (int i = 0; i < 3; i++)
