@@ -102,7 +102,9 @@ struct mdsa_engine_counters {
     uint64_t bytes_offloaded; uint64_t cpu_small; uint64_t cpu_fallbacks;
     uint64_t fallback_errors; uint64_t fallback_queue_full; uint64_t fallback_cpu_only;
     uint64_t partial_completions; uint64_t retries; uint64_t queue_full; uint64_t refusals;
-    uint64_t errors; uint64_t emu_faults; uint32_t state; char state_reason[128]; ...;
+    uint64_t errors; uint64_t emu_faults; uint32_t state; char state_reason[128];
+    uint64_t timeouts; uint64_t lost_completions; uint64_t swerrors; uint64_t wq_resets;
+    uint32_t memory_locked; char note[160]; ...;
 };
 typedef struct mdsa_engine_counters mdsa_engine_counters_t;
 

@@ -378,7 +378,10 @@ class Interface(_Closable):
         out["engine"] = {k: getattr(st.engine, k) for k in (
             "bursts", "copies", "bytes", "descriptors", "batches", "bytes_offloaded", "cpu_small",
             "cpu_fallbacks", "fallback_errors", "fallback_queue_full", "fallback_cpu_only",
-            "partial_completions", "retries", "queue_full", "refusals", "errors", "emu_faults")}
+            "partial_completions", "retries", "queue_full", "refusals", "errors", "emu_faults",
+            "timeouts", "lost_completions", "swerrors", "wq_resets")}
+        out["engine"]["memory_locked"] = bool(st.engine.memory_locked)
+        out["engine"]["note"] = string(st.engine.note)
         out["engine"]["state"] = ("cpu-only" if st.engine.state == lib.MDSA_ENGINE_CPU_ONLY
                                   else "normal")
         out["engine"]["state_reason"] = string(st.engine.state_reason)

@@ -47,6 +47,19 @@ struct mdsa_engine_counters {
     uint64_t emu_faults;
     uint32_t state;               /* MDSA_ENGINE_NORMAL or MDSA_ENGINE_CPU_ONLY */
     char state_reason[128];       /* why the engine is CPU_ONLY ("" otherwise) */
+    /* DSA recovery: a completion overdue (timeout_ms) or a software error
+     * reported by the device makes the engine drain the work queue before
+     * any CPU copy, so the device can no longer write what the CPU
+     * finishes. */
+    uint64_t timeouts;            /* drains started (overdue completion or software error) */
+    uint64_t lost_completions;    /* descriptors whose completion never came (dropped by a
+                                     full dedicated WQ, record never written), redone by
+                                     the CPU after the drain; also in fallback_errors */
+    uint64_t swerrors;            /* software errors the device reported */
+    uint64_t wq_resets;           /* drains that never completed: the WQ was reset */
+    uint32_t memory_locked;       /* 1: descriptors and records mlock()ed; 0: prefaulted */
+    char note[160];               /* what the engine adapted to: limits rounded down, BATCH
+                                     refused, memory not locked ("" when nothing) */
 };
 typedef struct mdsa_engine_counters mdsa_engine_counters_t;
 

@@ -187,7 +187,7 @@ static int value_of(const struct mdsa_kv_key *k, const void *cfg, char *buf, siz
     switch (k->type) {
     case MDSA_KV_U32: return snprintf(buf, len, "%" PRIu32, *(const uint32_t *)p);
     case MDSA_KV_U64: return snprintf(buf, len, "%" PRIu64, *(const uint64_t *)p);
-    case MDSA_KV_MS: return snprintf(buf, len, "%" PRIu64, *(const uint64_t *)p / 1000000ull);
+    case MDSA_KV_MS: return snprintf(buf, len, "%" PRIu64, *(const uint64_t *)p / UINT64_C(1000000));
     case MDSA_KV_BOOL: return snprintf(buf, len, "%d", *(const int *)p ? 1 : 0);
     case MDSA_KV_PROB: { /* shortest form that parses back to the same double */
         double x = *(const double *)p, back;

@@ -114,24 +114,14 @@ int mdsa_emu_config_help(char *buf, size_t len)
     return mdsa_kv_help(&t, buf, len);
 }
 
-/* The kernel writes ilog2(sysfs value) into WQCFG: the device's limit is
- * the power of two at or below what sysfs shows (0 stays 0). */
-static uint32_t pow2_floor(uint32_t x)
-{
-    uint32_t p = 1;
-    if (!x)
-        return 0;
-    while (p <= x / 2)
-        p <<= 1;
-    return p;
-}
-
+/* hw-strict: the device's limits are what the kernel programs, ilog2()
+ * of the sysfs value, i.e. the power of two at or below it. */
 uint32_t mdsa_emu_device_max_batch(const struct mdsa_emu_config *c)
 {
-    return c->profile == MDSA_EMU_HW_STRICT ? pow2_floor(c->max_batch) : c->max_batch;
+    return c->profile == MDSA_EMU_HW_STRICT ? mdsa_pow2_floor(c->max_batch) : c->max_batch;
 }
 
 uint32_t mdsa_emu_device_max_xfer(const struct mdsa_emu_config *c)
 {
-    return c->profile == MDSA_EMU_HW_STRICT ? pow2_floor(c->max_xfer) : c->max_xfer;
+    return c->profile == MDSA_EMU_HW_STRICT ? mdsa_pow2_floor(c->max_xfer) : c->max_xfer;
 }

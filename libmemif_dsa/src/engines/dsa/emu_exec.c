@@ -377,11 +377,14 @@ static void exec_work(struct emu_wq *w, const struct mdsa_desc *d, struct mdsa_c
         return;
     }
     if (op == MDSA_OP_NOOP || op == MDSA_OP_DRAIN) {
-        /* DRAIN: a WQ executes in order, so everything earlier is done. */
+        /* DRAIN: a WQ executes in order, so everything earlier is done;
+         * records still owed through the event log are written first. */
+        if (op == MDSA_OP_DRAIN && w->late_n)
+            emu_deliver_late(w, 0, 1);
         rec->status = MDSA_ST_SUCCESS;
         return;
     }
-    if (d->size == 0 || d->size > c->max_xfer) {
+    if (d->size == 0 || d->size > mdsa_emu_device_max_xfer(c)) {
         rec->status = MDSA_ST_XFER_ERANGE;
         return;
     }
@@ -439,6 +442,19 @@ static void late_push(struct emu_wq *w, uint64_t addr, const struct mdsa_cr *rec
     __atomic_store_n(&w->late_n, w->late_n + 1, __ATOMIC_RELEASE);
 }
 
+/* Does writing this record fault?  Scripted (any record, or a chosen
+ * batch member's), then the random rate. */
+static int record_faults(struct emu_wq *w, int batch, uint32_t index)
+{
+    const struct mdsa_emu_config *c = &w->emu->cfg;
+    if (batch && w->member_cr.active &&
+        (w->member_cr.offset < 0 || (uint64_t)w->member_cr.offset == index) &&
+        emu_armed_fire(&w->member_cr))
+        return 1;
+    return emu_armed_fire(&w->cr) ||
+           (c->cr_fault_rate > 0 && emu_rng_unit(&w->rng) < c->cr_fault_rate);
+}
+
 /* Apply the CRAV/RCR rules, then write (or delay, or lose) the record. */
 static void emit(struct emu_wq *w, const struct mdsa_desc *d, struct mdsa_cr *rec, int batch,
                  uint32_t index)
@@ -455,18 +471,23 @@ static void emit(struct emu_wq *w, const struct mdsa_desc *d, struct mdsa_cr *re
     }
     if (!(fl & MDSA_F_RCR) && code == MDSA_ST_SUCCESS)
         return; /* CRAV without RCR: record only when not successful */
-    if (addr_bad(addr, sizeof *rec)) {
+    if (addr_bad(addr, sizeof *rec)) { /* nobody can write there, ever */
         emu_swerr(w->emu, w->idx, MDSA_ST_CRA_XLAT, op, batch, index, addr);
         w->st.cr_faults++;
-        return; /* the record is lost */
+        w->st.records_lost++;
+        return;
     }
-    int fault = emu_armed_fire(&w->cr) ||
-                (c->cr_fault_rate > 0 && emu_rng_unit(&w->rng) < c->cr_fault_rate);
-    if (fault) {
-        /* Like DSA 2.x with an event log: SWERROR now, the kernel writes
-         * the record later.  Records keep their order on this WQ. */
+    if (record_faults(w, batch, index)) {
         emu_swerr(w->emu, w->idx, MDSA_ST_CRA_XLAT, op, batch, index, addr);
         w->st.cr_faults++;
+        if (EMU_STRICT(w) && c->version < 2) {
+            /* DSA 1.x (SPR/EMR) has no event log: the record is never
+             * written; only SWERROR tells. */
+            w->st.records_lost++;
+            return;
+        }
+        /* DSA 2.x: the event log gets it and the kernel writes the record
+         * later.  Records keep their order on this WQ. */
         late_push(w, addr, rec, emu_now_ns() + c->cr_delay_ns);
         return;
     }
@@ -516,12 +537,16 @@ static void exec_batch(struct emu_wq *w, const struct mdsa_desc *d, struct mdsa_
         rec->status = MDSA_ST_NOZERO_RESERVE;
         return;
     }
-    if (count < 2 || count > c->max_batch) {
+    if (count < 2 || count > mdsa_emu_device_max_batch(c)) {
         rec->status = MDSA_ST_DESC_CNT_ERANGE;
         return;
     }
     if (list & (MDSA_DESC_LIST_ALIGN - 1)) {
         rec->status = MDSA_ST_DESCLIST_ALIGN;
+        return;
+    }
+    if (emu_armed_fire(&w->binval)) { /* scripted batch-level rejection */
+        rec->status = (uint8_t)w->binval.offset;
         return;
     }
     /* Where (if anywhere) fetching the list faults. */

@@ -41,15 +41,18 @@ struct emu_wq {
     struct emu_entry *ring;
     uint32_t cap, head, count;
     int paused, stop, thr_started;
+    int busy;     /* the worker holds the head entry (executing or stalled) */
+    int aborting; /* a reset is discarding the queue: execute nothing */
     pthread_t thr;
     uint64_t sub_rng;
-    struct emu_armed qfull;
-    uint64_t submitted, refused;
+    struct emu_armed qfull, stall;
+    uint64_t submitted, refused, dropped, stalls, resets, aborted;
+    uint64_t swerrs; /* atomic: software errors raised for this WQ */
 
     /* Execution side, guarded by x_mu. */
     pthread_mutex_t x_mu;
     uint64_t rng;
-    struct emu_armed page, cr, blist, errinj;
+    struct emu_armed page, cr, member_cr, blist, errinj, binval;
     struct emu_late *late;
     uint32_t late_cap, late_head;
     uint32_t late_n; /* written under x_mu, peeked atomically */
@@ -64,6 +67,9 @@ struct mdsa_emu {
     pthread_mutex_t err_mu;
     struct mdsa_emu_swerr swerr;
 };
+
+/* Limits the device enforces (emu_config.c: ilog2 rounding under hw-strict). */
+#define EMU_STRICT(w) ((w)->emu->cfg.profile == MDSA_EMU_HW_STRICT)
 
 uint64_t emu_now_ns(void);
 uint64_t emu_rng_next(uint64_t *s);
