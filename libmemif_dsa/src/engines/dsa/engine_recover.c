@@ -66,7 +66,13 @@ static void mark_drained(struct dsa_engine *e)
         e->units[i & e->mask].drained = 1;
 }
 
-/* Submit a DRAIN and wait for it.  0 when it completed. */
+#define DRAIN_ATTEMPTS 4
+
+/* Submit a DRAIN and wait for it.  0 when it completed.  The DRAIN itself
+ * can be lost like any descriptor (dropped, or its record not written);
+ * the device then reports a software error, and another DRAIN goes in.
+ * Any DRAIN completing proves everything submitted before the first one
+ * has completed.  A hung device reports nothing: the deadline decides. */
 static int drain(struct dsa_engine *e, uint64_t deadline, char *why, size_t whylen)
 {
     struct mdsa_cr *r = &e->drain->cr;
@@ -79,12 +85,29 @@ static int drain(struct dsa_engine *e, uint64_t deadline, char *why, size_t whyl
     d.op_flags = mdsa_op_flags(MDSA_OP_DRAIN, MDSA_F_CRAV | MDSA_F_RCR);
     d.completion_addr = (uint64_t)(uintptr_t)r;
     memset(r, 0, sizeof *r);
-    int rc = mdsa_dsa_engine_send(e, &d, deadline);
-    if (rc) {
-        snprintf(why, whylen, "DRAIN not accepted: %s", strerror(-rc));
-        return rc;
+    uint8_t st = 0;
+    for (int attempt = 0; attempt < DRAIN_ATTEMPTS && !st; attempt++) {
+        uint64_t errs = mdsa_wq_errors(e->wq);
+        int rc = mdsa_dsa_engine_send(e, &d, deadline);
+        if (rc) {
+            snprintf(why, whylen, "DRAIN not accepted: %s", strerror(-rc));
+            return rc;
+        }
+        for (;;) {
+            uint64_t step = mdsa_dsa_now_ns() + 50000;
+            st = mdsa_dsa_engine_wait_record(e, r, step < deadline ? step : deadline);
+            if (st || mdsa_dsa_now_ns() >= deadline)
+                break;
+            uint64_t now_errs = mdsa_wq_errors(e->wq);
+            if (now_errs != errs) { /* this DRAIN may be the one lost: another */
+                e->base.ctr.swerrors += now_errs - e->errors_seen;
+                e->errors_seen = now_errs;
+                break;
+            }
+        }
+        if (!st && mdsa_dsa_now_ns() >= deadline)
+            break;
     }
-    uint8_t st = mdsa_dsa_engine_wait_record(e, r, deadline);
     if (!st) {
         snprintf(why, whylen, "DRAIN did not complete within %llu ms",
                  (unsigned long long)(e->quiesce_ns / 1000000));

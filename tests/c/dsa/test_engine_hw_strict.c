@@ -1,0 +1,372 @@
+/* The DSA engine against the emulator's hw-strict profile: one test per
+ * way real SPR/EMR hardware loses data for a careless host.  Each checks
+ * that no byte is lost or corrupted and that the recovery is counted.
+ * (Run against the engine before issue 13 every one of them fails: see
+ * the commit that added this file.) */
+#include <errno.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "tengine.h"
+
+#define MS 1000000ull
+
+/* Wait (bounded) until the emulated device has taken the stalled
+ * descriptor, so what follows meets a device busy with it. */
+static void device_took_it(mdsa_engine_t *e)
+{
+    struct mdsa_emu *emu = mdsa_engine_dsa_emu(e);
+    for (int i = 0; i < 5000 && !mdsa_emu_stats_read(emu, 0).stalls; i++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    CHECK_EQ(mdsa_emu_stats_read(emu, 0).stalls, 1);
+}
+
+/* After a recovery the device is used again: a burst is all offloaded. */
+static void next_burst_offloaded(mdsa_engine_t *e, uint8_t *dst, uint32_t n, uint32_t len)
+{
+    struct mdsa_copy_op ops[64];
+    uint64_t t, before = ctr(e)->bytes_offloaded;
+    memset(dst, 0, (size_t)n * len);
+    ops_fill(ops, n, dst, len);
+    CHECK_EQ(e->ops->submit(e, ops, n, &t), 0);
+    CHECK_EQ(mdsa_engine_wait(e, t), 0);
+    CHECK(ops_ok(ops, n));
+    CHECK_EQ(ctr(e)->bytes_offloaded - before, (uint64_t)n * len);
+    CHECK_EQ(ctr(e)->state, MDSA_ENGINE_NORMAL);
+}
+
+/* A dedicated WQ that is full when a descriptor arrives drops it and
+ * raises a software error; no record ever comes.  The engine notices the
+ * error, drains, redoes the copies and keeps using the device. */
+static void test_dropped_descriptor_on_full_dedicated_wq(void)
+{
+    mdsa_engine_t *e = mk("mode=dedicated", 0);
+    struct mdsa_emu *emu = mdsa_engine_dsa_emu(e);
+    uint8_t *dst = zalloc_aligned(64, 16 * 1500);
+    struct mdsa_copy_op ops[16];
+    uint64_t t;
+    ops_fill(ops, 16, dst, 1500);
+    arm(e, MDSA_EMU_FAULT_QFULL, 0, 0); /* the queue is full when the BATCH arrives */
+    CHECK_EQ(e->ops->submit(e, ops, 16, &t), 0);
+    CHECK_EQ(mdsa_engine_wait(e, t), 0);
+    CHECK(ops_ok(ops, 16));
+    CHECK_EQ(mdsa_emu_stats_read(emu, 0).dropped, 1);
+    CHECK_EQ(ctr(e)->swerrors, 1);
+    CHECK_EQ(ctr(e)->timeouts, 1);
+    CHECK_EQ(ctr(e)->lost_completions, 17); /* the BATCH and its 16 members */
+    CHECK_EQ(ctr(e)->fallback_errors, 16);
+    CHECK_EQ(ctr(e)->bytes_offloaded, 0);
+    CHECK_EQ(ctr(e)->wq_resets, 0);
+    next_burst_offloaded(e, dst, 16, 1500);
+    e->ops->destroy(e);
+    free(dst);
+}
+
+/* The engine itself never overruns a dedicated WQ, however hard it is
+ * pushed: a full queue is its own count of what is in flight (one entry
+ * kept for a DRAIN) and copies on the CPU. */
+static void test_dedicated_wq_never_overrun_under_load(void)
+{
+    mdsa_engine_t *e = mk("async=1,wq_size=4,latency_ns=20000,ring=64", 0);
+    struct mdsa_emu *emu = mdsa_engine_dsa_emu(e);
+    enum { SLOTS = 16, PER = 32, LEN = 700 };
+    uint8_t *dst = zalloc_aligned(64, (size_t)SLOTS * PER * LEN);
+    static struct mdsa_copy_op ops[SLOTS][PER];
+    uint64_t t[SLOTS];
+    int ok = 1;
+    for (int round = 0; round < 20; round++) {
+        for (int s = 0; s < SLOTS; s++) {
+            memset(dst + (size_t)s * PER * LEN, 0, (size_t)PER * LEN);
+            ops_fill(ops[s], PER, dst + (size_t)s * PER * LEN, LEN);
+            for (int k = 0; k < PER; k++) /* vary sources between rounds */
+                ops[s][k].src = (const uint8_t *)ops[s][k].src + round;
+            ok &= e->ops->submit(e, ops[s], (uint32_t)(1 + (s + round) % PER), &t[s]) == 0;
+        }
+        for (int s = 0; s < SLOTS; s++) {
+            ok &= mdsa_engine_wait(e, t[s]) == 0;
+            ok &= ops_ok(ops[s], (uint32_t)(1 + (s + round) % PER));
+        }
+    }
+    CHECK(ok);
+    struct mdsa_emu_stats st = mdsa_emu_stats_read(emu, 0);
+    CHECK_EQ(st.dropped, 0);
+    CHECK_EQ(st.swerrs, 0);
+    CHECK_EQ(ctr(e)->lost_completions, 0);
+    CHECK(ctr(e)->queue_full > 0); /* it was full, by the engine's own count */
+    CHECK(ctr(e)->bytes_offloaded > 0);
+    e->ops->destroy(e);
+    free(dst);
+}
+
+/* DSA 1.x: a lone copy whose record cannot be written.  The copy itself
+ * was done; only a software error tells.  No 5-second wait, no giving up
+ * on the device. */
+static void test_lost_record_on_lone_copy(void)
+{
+    mdsa_engine_t *e = mk("", 0);
+    uint8_t *dst = zalloc_aligned(64, 16 * 3000);
+    struct mdsa_copy_op op;
+    uint64_t t;
+    ops_fill(&op, 1, dst, 3000);
+    arm(e, MDSA_EMU_FAULT_CR, 0, -1);
+    CHECK_EQ(e->ops->submit(e, &op, 1, &t), 0);
+    CHECK_EQ(mdsa_engine_wait(e, t), 0);
+    CHECK(ops_ok(&op, 1));
+    CHECK_EQ(mdsa_emu_stats_read(mdsa_engine_dsa_emu(e), 0).records_lost, 1);
+    CHECK_EQ(ctr(e)->lost_completions, 1);
+    CHECK_EQ(ctr(e)->fallback_errors, 1);
+    CHECK_EQ(ctr(e)->timeouts, 1);
+    CHECK_EQ(ctr(e)->swerrors, 1);
+    next_burst_offloaded(e, dst, 16, 3000);
+    e->ops->destroy(e);
+    free(dst);
+}
+
+/* A BATCH member fails (a page fault after 700 bytes) and its record is
+ * lost: the batch says BATCH_FAIL, the member says nothing.  Assuming it
+ * succeeded would deliver a short copy; without a success record the
+ * engine copies it again.  With its record, the partial completion is
+ * resumed as usual. */
+static void test_lost_record_of_failed_batch_member(void)
+{
+    mdsa_engine_t *e = mk("", 0);
+    uint8_t *dst = zalloc_aligned(64, 16 * 1500);
+    struct mdsa_copy_op ops[16];
+    uint64_t t;
+    ops_fill(ops, 16, dst, 1500);
+    arm(e, MDSA_EMU_FAULT_PAGE, 5, 700);   /* member 5 faults ... */
+    arm(e, MDSA_EMU_FAULT_MEMBER_CR, 0, 5); /* ... and its record is lost */
+    CHECK_EQ(e->ops->submit(e, ops, 16, &t), 0);
+    CHECK_EQ(mdsa_engine_wait(e, t), 0);
+    CHECK(ops_ok(ops, 16));
+    CHECK_EQ(ctr(e)->lost_completions, 1);
+    CHECK_EQ(ctr(e)->fallback_errors, 1);
+    CHECK_EQ(ctr(e)->partial_completions, 0);
+    CHECK_EQ(ctr(e)->bytes_offloaded, 15 * 1500);
+    /* the same failure with its record: resumed from bytes_completed */
+    memset(dst, 0, 16 * 1500);
+    arm(e, MDSA_EMU_FAULT_PAGE, 5, 700);
+    CHECK_EQ(e->ops->submit(e, ops, 16, &t), 0);
+    CHECK_EQ(mdsa_engine_wait(e, t), 0);
+    CHECK(ops_ok(ops, 16));
+    CHECK_EQ(ctr(e)->partial_completions, 1);
+    CHECK_EQ(ctr(e)->lost_completions, 1);
+    CHECK_EQ(ctr(e)->bytes_offloaded, 15 * 1500 + 16 * 1500 - 800);
+    CHECK_EQ(ctr(e)->state, MDSA_ENGINE_NORMAL);
+    e->ops->destroy(e);
+    free(dst);
+}
+
+/* The device is still busy with a copy when the engine's timeout fires
+ * and writes the destination 300 ms later.  Finishing on the CPU and
+ * reporting the burst complete would let that late write land in a
+ * buffer the application has already reused; the engine drains first. */
+static void test_timeout_while_device_busy_reused_buffer_unchanged(void)
+{
+    mdsa_engine_t *e = mk("async=1,timeout_ms=20", 0);
+    struct mdsa_emu *emu = mdsa_engine_dsa_emu(e);
+    uint8_t *dst = zalloc_aligned(64, 4 * 1500);
+    struct mdsa_copy_op ops[4];
+    uint64_t t;
+    ops_fill(ops, 4, dst, 1500);
+    arm(e, MDSA_EMU_FAULT_STALL, 0, (int64_t)(300 * MS));
+    CHECK_EQ(e->ops->submit(e, ops, 4, &t), 0);
+    device_took_it(e);
+    CHECK_EQ(mdsa_engine_wait(e, t), 0);
+    CHECK(ops_ok(ops, 4));
+    memset(dst, 0xee, 4 * 1500); /* the application reuses the buffer */
+    CHECK_EQ(mdsa_emu_wait_idle(emu, 0, 5000 * MS), 0); /* whatever the device still does */
+    int unchanged = 1;
+    for (size_t i = 0; i < 4 * 1500; i++)
+        unchanged &= dst[i] == 0xee;
+    CHECK(unchanged);
+    CHECK_EQ(ctr(e)->timeouts, 1);
+    CHECK_EQ(ctr(e)->lost_completions, 0); /* the drain waited for the late copy */
+    CHECK_EQ(ctr(e)->bytes_offloaded, 4 * 1500);
+    CHECK_EQ(ctr(e)->cpu_fallbacks, 0);
+    next_burst_offloaded(e, dst, 4, 1500);
+    e->ops->destroy(e);
+    free(dst);
+}
+
+/* A device that never finishes: the drain is bounded, the WQ is reset
+ * (the device lets go and will not write), the CPU finishes, and the
+ * engine says why it stays on the CPU. */
+static void test_hung_device_reset_reused_buffer_unchanged(void)
+{
+    mdsa_engine_t *e = mk("async=1,timeout_ms=20,quiesce_ms=50", 0);
+    struct mdsa_emu *emu = mdsa_engine_dsa_emu(e);
+    uint8_t *dst = zalloc_aligned(64, 4 * 1500);
+    struct mdsa_copy_op ops[4];
+    uint64_t t;
+    ops_fill(ops, 4, dst, 1500);
+    arm(e, MDSA_EMU_FAULT_STALL, 0, -1);
+    CHECK_EQ(e->ops->submit(e, ops, 4, &t), 0);
+    device_took_it(e);
+    CHECK_EQ(mdsa_engine_wait(e, t), 0);
+    CHECK(ops_ok(ops, 4));
+    memset(dst, 0xee, 4 * 1500);
+    CHECK_EQ(mdsa_emu_wait_idle(emu, 0, 5000 * MS), 0);
+    int unchanged = 1;
+    for (size_t i = 0; i < 4 * 1500; i++)
+        unchanged &= dst[i] == 0xee;
+    CHECK(unchanged);
+    CHECK_EQ(ctr(e)->wq_resets, 1);
+    CHECK_EQ(mdsa_emu_stats_read(emu, 0).resets, 1);
+    CHECK_EQ(ctr(e)->state, MDSA_ENGINE_CPU_ONLY);
+    CHECK_STR_CONTAINS(ctr(e)->state_reason, "DRAIN did not complete within 50 ms: WQ reset");
+    e->ops->destroy(e);
+    free(dst);
+}
+
+/* A device that ignores even the reset: the bursts in flight fail with a
+ * clear error instead of being finished while it may still write them,
+ * and nothing hangs (not the poll, not the engine's destruction). */
+static void test_unstoppable_device_is_an_error_not_a_hang(void)
+{
+    mdsa_engine_t *e = mk("async=1,timeout_ms=20,quiesce_ms=30", 0);
+    uint8_t *dst = zalloc_aligned(64, 4 * 1500);
+    struct mdsa_copy_op ops[4];
+    uint64_t t;
+    ops_fill(ops, 4, dst, 1500);
+    arm(e, MDSA_EMU_FAULT_STALL, 0, -2);
+    CHECK_EQ(e->ops->submit(e, ops, 4, &t), 0);
+    device_took_it(e);
+    CHECK_EQ(mdsa_engine_wait(e, t), -EIO);
+    CHECK_EQ(ctr(e)->state, MDSA_ENGINE_CPU_ONLY);
+    CHECK_STR_CONTAINS(ctr(e)->state_reason, "WQ reset failed");
+    CHECK_EQ(e->ops->poll(e, t), -EIO);
+    e->ops->destroy(e);
+    free(dst);
+}
+
+/* sysfs max_batch_size 100: the kernel programs ilog2(100), the device
+ * takes at most 64.  Likewise max_transfer_size 3000 -> 2048. */
+static void test_non_power_of_two_limits(void)
+{
+    mdsa_engine_t *e = mk("max_batch=100,max_xfer=3000", 0);
+    uint8_t *dst = zalloc_aligned(64, 200 * 100);
+    static struct mdsa_copy_op ops[200];
+    uint64_t t;
+    ops_fill(ops, 200, dst, 100);
+    CHECK_EQ(e->ops->submit(e, ops, 200, &t), 0);
+    CHECK_EQ(mdsa_engine_wait(e, t), 0);
+    CHECK(ops_ok(ops, 200));
+    CHECK_EQ(ctr(e)->errors, 0);
+    CHECK_EQ(ctr(e)->bytes_offloaded, 200 * 100);
+    CHECK_EQ(ctr(e)->batches, 4); /* 64 + 64 + 64 + 8 */
+    CHECK_STR_CONTAINS(ctr(e)->note, "max_batch_size 100 used as 64");
+    CHECK_STR_CONTAINS(ctr(e)->note, "max_transfer_size 3000 used as 2048");
+    struct mdsa_copy_op big;
+    ops_fill(&big, 1, dst, 5000);
+    CHECK_EQ(e->ops->submit(e, &big, 1, &t), 0);
+    CHECK_EQ(mdsa_engine_wait(e, t), 0);
+    CHECK(ops_ok(&big, 1));
+    CHECK_EQ(ctr(e)->descriptors, 200 + 3); /* 2048 + 2048 + 904 */
+    CHECK_EQ(ctr(e)->bytes_offloaded, 200 * 100 + 5000);
+    CHECK_EQ(ctr(e)->errors, 0);
+    e->ops->destroy(e);
+    free(dst);
+}
+
+/* A BATCH rejected for its own sake (here 0x14) would be rejected every
+ * burst: the engine goes on with lone descriptors, not the CPU. */
+static void test_batch_refused_then_lone_descriptors(void)
+{
+    mdsa_engine_t *e = mk("", 0);
+    uint8_t *dst = zalloc_aligned(64, 16 * 1500);
+    struct mdsa_copy_op ops[16];
+    uint64_t t;
+    ops_fill(ops, 16, dst, 1500);
+    arm(e, MDSA_EMU_FAULT_BATCH_INVALID, 0, MDSA_ST_DESC_CNT_ERANGE);
+    CHECK_EQ(e->ops->submit(e, ops, 16, &t), 0);
+    CHECK_EQ(mdsa_engine_wait(e, t), 0);
+    CHECK(ops_ok(ops, 16));
+    CHECK_EQ(ctr(e)->fallback_errors, 16);
+    CHECK_STR_CONTAINS(ctr(e)->note, "BATCH refused with 0x14");
+    CHECK_STR_CONTAINS(ctr(e)->note, "lone descriptors");
+    uint64_t batches = ctr(e)->batches;
+    next_burst_offloaded(e, dst, 16, 1500);
+    CHECK_EQ(ctr(e)->batches, batches);
+    CHECK_EQ(ctr(e)->descriptors, 16 + 16);
+    e->ops->destroy(e);
+    free(dst);
+}
+
+/* Where the kernel takes BATCH through write() (a version-2 device) the
+ * engine batches there too; on version 1 with the erratum it does not. */
+static void test_write_path_batches_where_the_kernel_allows(void)
+{
+    uint8_t *dst = zalloc_aligned(64, 16 * 1500);
+    struct mdsa_copy_op ops[16];
+    for (int v = 1; v <= 2; v++) {
+        mdsa_engine_t *e = mk(v == 2 ? "submit=write,version=2" : "submit=write", 0);
+        uint64_t t;
+        memset(dst, 0, 16 * 1500);
+        ops_fill(ops, 16, dst, 1500);
+        CHECK_EQ(e->ops->submit(e, ops, 16, &t), 0);
+        CHECK_EQ(mdsa_engine_wait(e, t), 0);
+        CHECK(ops_ok(ops, 16));
+        CHECK_EQ(ctr(e)->batches, v == 2 ? 1 : 0);
+        CHECK_EQ(ctr(e)->bytes_offloaded, 16 * 1500);
+        e->ops->destroy(e);
+    }
+    free(dst);
+}
+
+/* Descriptor lists and records are locked in memory; where that is not
+ * allowed they are prefaulted and the counters say so. */
+static void test_records_locked_or_prefaulted(void)
+{
+    mdsa_engine_t *e = mk("", 0);
+    CHECK_EQ(ctr(e)->memory_locked, 1);
+    e->ops->destroy(e);
+    e = mk("mlock=0", 0);
+    CHECK_EQ(ctr(e)->memory_locked, 0);
+    CHECK_STR_CONTAINS(ctr(e)->note, "records prefaulted, not locked (mlock=0)");
+    e->ops->destroy(e);
+    struct rlimit old, none;
+    getrlimit(RLIMIT_MEMLOCK, &old);
+    none = old;
+    none.rlim_cur = 0;
+    if (setrlimit(RLIMIT_MEMLOCK, &none) == 0) {
+        e = mk("", 0);
+        if (geteuid() == 0) { /* CAP_IPC_LOCK ignores the limit */
+            CHECK_EQ(ctr(e)->memory_locked, 1);
+        } else {
+            CHECK_EQ(ctr(e)->memory_locked, 0);
+            CHECK_STR_CONTAINS(ctr(e)->note, "RLIMIT_MEMLOCK 0 KiB");
+        }
+        /* still byte-exact */
+        uint8_t *dst = zalloc_aligned(64, 4 * 1500);
+        struct mdsa_copy_op ops[4];
+        uint64_t t;
+        ops_fill(ops, 4, dst, 1500);
+        CHECK_EQ(e->ops->submit(e, ops, 4, &t), 0);
+        CHECK_EQ(mdsa_engine_wait(e, t), 0);
+        CHECK(ops_ok(ops, 4));
+        e->ops->destroy(e);
+        free(dst);
+        setrlimit(RLIMIT_MEMLOCK, &old);
+    }
+}
+
+int main(void)
+{
+    pool_init();
+    RUN(test_dropped_descriptor_on_full_dedicated_wq);
+    RUN(test_dedicated_wq_never_overrun_under_load);
+    RUN(test_lost_record_on_lone_copy);
+    RUN(test_lost_record_of_failed_batch_member);
+    RUN(test_timeout_while_device_busy_reused_buffer_unchanged);
+    RUN(test_hung_device_reset_reused_buffer_unchanged);
+    RUN(test_unstoppable_device_is_an_error_not_a_hang);
+    RUN(test_non_power_of_two_limits);
+    RUN(test_batch_refused_then_lone_descriptors);
+    RUN(test_write_path_batches_where_the_kernel_allows);
+    RUN(test_records_locked_or_prefaulted);
+    free(pool);
+    return h_summary(__FILE__);
+}
