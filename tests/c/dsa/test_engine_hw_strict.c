@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "engines/dsa/engine_internal.h"
 #include "tengine.h"
 
 #define MS 1000000ull
@@ -353,6 +354,32 @@ static void test_records_locked_or_prefaulted(void)
     }
 }
 
+/* The start-up probe: two MEMMOVEs (one BATCH where batches are used)
+ * whose bytes are compared; a BATCH refused for its own sake switches the
+ * engine to lone descriptors before the first burst. */
+static void test_probe(void)
+{
+    char err[256];
+    static const char *const cfgs[] = {"", "submit=write", "max_batch=0"};
+    for (int k = 0; k < 3; k++) {
+        mdsa_engine_t *e = mk(cfgs[k], 0);
+        CHECK_EQ(mdsa_dsa_engine_probe(e, 1000 * MS, err, sizeof err), 0);
+        CHECK_EQ(ctr(e)->batches, 0); /* the probe is not traffic */
+        e->ops->destroy(e);
+    }
+    mdsa_engine_t *e = mk("", 0);
+    arm(e, MDSA_EMU_FAULT_BATCH_INVALID, 0, MDSA_ST_INVALID_FLAGS);
+    CHECK_EQ(mdsa_dsa_engine_probe(e, 1000 * MS, err, sizeof err), 0);
+    CHECK_STR_CONTAINS(ctr(e)->note, "probe BATCH refused with 0x11");
+    CHECK_EQ(((struct dsa_engine *)e)->cap, 1);
+    e->ops->destroy(e);
+    e = mk("", 0);
+    arm(e, MDSA_EMU_FAULT_ERROR, 1, MDSA_ST_HW_ERR1); /* the second member fails */
+    CHECK_EQ(mdsa_dsa_engine_probe(e, 1000 * MS, err, sizeof err), -EIO);
+    CHECK_STR_CONTAINS(err, "probe on emu0.0: BATCH of 2 MEMMOVE: status 0x05 (batch-fail)");
+    e->ops->destroy(e);
+}
+
 int main(void)
 {
     pool_init();
@@ -367,6 +394,7 @@ int main(void)
     RUN(test_batch_refused_then_lone_descriptors);
     RUN(test_write_path_batches_where_the_kernel_allows);
     RUN(test_records_locked_or_prefaulted);
+    RUN(test_probe);
     free(pool);
     return h_summary(__FILE__);
 }
