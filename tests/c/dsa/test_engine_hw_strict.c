@@ -56,7 +56,9 @@ static void test_dropped_descriptor_on_full_dedicated_wq(void)
     CHECK_EQ(mdsa_emu_stats_read(emu, 0).dropped, 1);
     CHECK_EQ(ctr(e)->swerrors, 1);
     CHECK_EQ(ctr(e)->timeouts, 1);
-    CHECK_EQ(ctr(e)->lost_completions, 17); /* the BATCH and its 16 members */
+    CHECK_EQ(ctr(e)->lost_completions, 1); /* the BATCH (its members went with it) */
+    CHECK_EQ(ctr(e)->errors, 1);
+    CHECK_EQ(ctr(e)->emu_faults, 1); /* what the emulator did, as the engine saw it */
     CHECK_EQ(ctr(e)->fallback_errors, 16);
     CHECK_EQ(ctr(e)->bytes_offloaded, 0);
     CHECK_EQ(ctr(e)->wq_resets, 0);
@@ -120,6 +122,8 @@ static void test_lost_record_on_lone_copy(void)
     CHECK_EQ(ctr(e)->fallback_errors, 1);
     CHECK_EQ(ctr(e)->timeouts, 1);
     CHECK_EQ(ctr(e)->swerrors, 1);
+    CHECK_EQ(ctr(e)->emu_faults, 1);
+    CHECK_EQ(ctr(e)->errors, 1);
     next_burst_offloaded(e, dst, 16, 3000);
     e->ops->destroy(e);
     free(dst);
@@ -146,6 +150,8 @@ static void test_lost_record_of_failed_batch_member(void)
     CHECK_EQ(ctr(e)->fallback_errors, 1);
     CHECK_EQ(ctr(e)->partial_completions, 0);
     CHECK_EQ(ctr(e)->bytes_offloaded, 15 * 1500);
+    CHECK_EQ(ctr(e)->emu_faults, 1); /* the fault hid behind its lost record */
+    CHECK_EQ(ctr(e)->errors, 1);
     /* the same failure with its record: resumed from bytes_completed */
     memset(dst, 0, 16 * 1500);
     arm(e, MDSA_EMU_FAULT_PAGE, 5, 700);

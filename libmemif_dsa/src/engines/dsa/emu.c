@@ -86,12 +86,18 @@ static struct emu_wq *W(struct mdsa_wq *wq)
     return (struct emu_wq *)wq;
 }
 
-/* Injected refusal: scripted first, then the random rate.  Caller holds
- * the submission lock. */
-static int inject_refusal(struct emu_wq *w)
+/* Injected "queue full": scripted first, then the random rate -- which
+ * spares a DRAIN on a dedicated WQ: a host keeps an entry free for it
+ * (the DSA engine does), so only a host bug could overrun the WQ then.
+ * Caller holds the submission lock. */
+static int inject_refusal(struct emu_wq *w, const struct mdsa_desc *d)
 {
     double p = w->emu->cfg.qfull_rate;
-    return emu_armed_fire(&w->qfull) || (p > 0 && emu_rng_unit(&w->sub_rng) < p);
+    if (emu_armed_fire(&w->qfull))
+        return 1;
+    if (mdsa_desc_opcode(d) == MDSA_OP_DRAIN && w->base.info.mode == MDSA_WQ_DEDICATED)
+        return 0;
+    return p > 0 && emu_rng_unit(&w->sub_rng) < p;
 }
 
 static int refused_code(const struct emu_wq *w)
@@ -120,7 +126,7 @@ static int queue_full(struct emu_wq *w, const struct mdsa_desc *d)
 static int enqueue_sync(struct emu_wq *w, const struct mdsa_desc *d)
 {
     pthread_mutex_lock(&w->x_mu);
-    if (inject_refusal(w)) {
+    if (inject_refusal(w, d)) {
         int rc = queue_full(w, d);
         pthread_mutex_unlock(&w->x_mu);
         return rc;
@@ -139,7 +145,7 @@ static int enqueue_async(struct emu_wq *w, const struct mdsa_desc *d)
     uint64_t lat = w->emu->cfg.latency_ns;
     uint64_t due = lat ? emu_now_ns() + lat : 0;
     pthread_mutex_lock(&w->q_mu);
-    if (w->count >= w->limit || inject_refusal(w)) {
+    if (w->count >= w->limit || inject_refusal(w, d)) {
         int rc = queue_full(w, d);
         pthread_mutex_unlock(&w->q_mu);
         return rc;

@@ -87,13 +87,16 @@ enum { MDSA_EMU_HW_STRICT = 0, MDSA_EMU_LENIENT = 1 };
  *   fault_side=random|read|write  which operand faults (default random)
  *   cr_fault_rate=P          probability that writing a completion record
  *                            faults: SWERROR 0x1a; the record is lost
- *                            (version 1) or delivered late (version 2)
+ *                            (version 1) or delivered late (version 2).
+ *                            Spares DRAIN records (a host keeps those in
+ *                            locked memory)
  *   cr_delay_ns=N            delay of such a late record (default 100000)
  *   batch_fault_rate=P       probability that reading a batch list faults
  *                            at a random member (0x06)
  *   qfull_rate=P             probability that a submission finds the queue
  *                            full: shared WQ retry; dedicated WQ drop
- *                            (hw-strict) or FULL (lenient)
+ *                            (hw-strict) or FULL (lenient).  Spares a DRAIN
+ *                            on a dedicated WQ (a host keeps it an entry)
  *   block_on_fault=0|1       WQ honours BOF: injected faults are resolved
  *                            and the descriptor succeeds (default 0)
  *   enq_retries=N            write() on a shared WQ: kernel-side retries
@@ -208,15 +211,19 @@ struct mdsa_emu_swerr {
 };
 struct mdsa_emu_swerr mdsa_emu_swerr_read(struct mdsa_emu *emu, int clear);
 
+/* Counted as a host sees them: a fault counts when its record is written
+ * (now or late); a record that is never written counts as lost instead. */
 struct mdsa_emu_stats {
     uint64_t submitted;     /* descriptors accepted by submit()/write() */
     uint64_t executed;      /* top-level descriptors executed */
     uint64_t members;       /* batch members executed */
-    uint64_t page_faults;   /* injected or null-page partial completions */
+    uint64_t page_faults;   /* partial completions (0x03/0x04) reported in a record */
     uint64_t bof_resolved;  /* faults absorbed by block-on-fault */
     uint64_t cr_faults;     /* records delayed or lost */
     uint64_t records_lost;  /* records never written (faulting address on 1.x) */
-    uint64_t batch_faults;  /* 0x06 */
+    uint64_t records_lost_silent; /* of those: success records of batch members
+                                     (the batch says success; nothing to redo) */
+    uint64_t batch_faults;  /* 0x06 reported in a record */
     uint64_t refused;       /* FULL/RETRY answers (injected or real) */
     uint64_t dropped;       /* descriptors a full dedicated WQ dropped (hw-strict) */
     uint64_t swerrs;        /* software errors raised for this WQ */

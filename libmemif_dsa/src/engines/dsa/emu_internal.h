@@ -53,6 +53,7 @@ struct emu_wq {
     pthread_mutex_t x_mu;
     uint64_t rng;
     struct emu_armed page, cr, member_cr, blist, errinj, binval;
+    uint32_t batch_lost, batch_lost_ok; /* member records lost in the running batch */
     struct emu_late *late;
     uint32_t late_cap, late_head;
     uint32_t late_n; /* written under x_mu, peeked atomically */

@@ -64,17 +64,22 @@ static void note_fault(struct dsa_engine *e)
     if (!e->emu)
         return;
     struct mdsa_emu_stats s = mdsa_emu_stats_read(e->emu, 0);
-    e->base.ctr.emu_faults = s.page_faults + s.batch_faults + s.refused;
+    e->base.ctr.emu_faults = s.page_faults + s.batch_faults + s.refused + s.dropped +
+                             s.records_lost - s.records_lost_silent;
 }
 
-/* A descriptor whose completion never came although the queue has been
- * drained (dropped, or its record could not be written): the device will
- * not touch it any more, so the CPU does the whole copy. */
-static void lost(struct dsa_engine *e, const struct seg *s)
+/* A completion that never came although the queue has been drained (the
+ * descriptor was dropped, or its record could not be written): the device
+ * will not touch it any more, so the CPU does the whole copy.  One error
+ * per missing record; `quiet` for members of a BATCH whose own record is
+ * the one missing (that one counts). */
+static void lost(struct dsa_engine *e, const struct seg *s, int quiet)
 {
     struct mdsa_engine_counters *c = &e->base.ctr;
-    c->lost_completions++;
-    c->errors++;
+    if (!quiet) {
+        c->lost_completions++;
+        c->errors++;
+    }
     fall_back(e, &c->fallback_errors, s, 0, 1);
 }
 
@@ -111,16 +116,16 @@ static void finish_desc(struct dsa_engine *e, const struct seg *s, const struct 
 }
 
 /* Members of a BATCH that did not succeed as a whole (or whose own record
- * is missing after a drain): a member's success record is the only proof
- * it was copied.  `done` = descs_completed (members processed). */
-static void finish_members(struct dsa_engine *e, struct unit *u, uint32_t done)
+ * is missing after a drain: batch_lost): a member's success record is the
+ * only proof it was copied.  `done` = descs_completed (members processed). */
+static void finish_members(struct dsa_engine *e, struct unit *u, uint32_t done, int batch_lost)
 {
     struct mdsa_engine_counters *c = &e->base.ctr;
     struct mdsa_cr r;
     for (uint32_t i = 0; i < done; i++) {
         uint8_t ms = mdsa_status_at(&u->d[i]);
-        if (!ms) { /* processed, RCR set, yet no record: it was lost */
-            lost(e, &u->s[i]);
+        if (!ms) { /* processed (or dropped with the batch), RCR set, no record */
+            lost(e, &u->s[i], batch_lost);
             continue;
         }
         memcpy(&r, &u->d[i], sizeof r); /* the record overlays the slot */
@@ -178,7 +183,7 @@ static int unit_done(struct dsa_engine *e, struct unit *u)
             if (!st && !u->drained)
                 return not_yet(e, u);
             if (!st) {
-                lost(e, &u->s[u->checked]);
+                lost(e, &u->s[u->checked], 0);
             } else {
                 memcpy(&r, &u->d[u->checked], sizeof r); /* record overlays the slot */
                 finish_desc(e, &u->s[u->checked], &r, st);
@@ -194,12 +199,13 @@ static int unit_done(struct dsa_engine *e, struct unit *u)
         if (st)
             finish_desc(e, &u->s[0], u->cr, st);
         else
-            lost(e, &u->s[0]);
+            lost(e, &u->s[0], 0);
         return 1;
     }
     if (!st) { /* the BATCH's own record never came: trust member records only */
         c->lost_completions++;
-        finish_members(e, u, u->n);
+        c->errors++;
+        finish_members(e, u, u->n, 1);
         return 1;
     }
     uint8_t code = st & MDSA_ST_MASK;
@@ -222,7 +228,7 @@ static int unit_done(struct dsa_engine *e, struct unit *u)
     uint32_t done = u->cr->bytes_completed < u->n ? u->cr->bytes_completed : u->n;
     if (code == MDSA_ST_BATCH_PAGE_FAULT)
         c->errors++;
-    finish_members(e, u, done);
+    finish_members(e, u, done, 0);
     return 1;
 }
 

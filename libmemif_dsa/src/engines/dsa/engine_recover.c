@@ -36,6 +36,7 @@ int mdsa_dsa_engine_send(struct dsa_engine *e, const struct mdsa_desc *d, uint64
                 return 0;
             if (rc != MDSA_WQ_RETRY)
                 return rc < 0 ? rc : -ENOSPC;
+            e->base.ctr.refusals++; /* a busy shared WQ, as on the data path */
         }
         if (mdsa_dsa_now_ns() > deadline)
             return -ETIMEDOUT; /* a shared queue that never took it */
