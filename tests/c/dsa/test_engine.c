@@ -69,7 +69,7 @@ static void test_threshold_and_split(void)
 
 static void test_in_order_completion(void)
 {
-    mdsa_engine_t *e = mk("async=1", 1000);
+    mdsa_engine_t *e = mk("async=1,timeout_ms=600000", 1000); /* paused on purpose: no timeout */
     struct mdsa_emu *emu = mdsa_engine_dsa_emu(e);
     uint8_t *dst = zalloc_aligned(64, 40000);
     struct mdsa_copy_op a[4], b[4];
@@ -239,7 +239,7 @@ static void test_ring_and_wq_capacity(void)
         ops_fill(ops[b], 4, dst + b * 4 * 1500, 1500);
     /* dedicated WQ of 3 entries, one kept for a DRAIN: a third BATCH in
      * flight would take it */
-    mdsa_engine_t *e = mk("async=1,wq_size=3", 0);
+    mdsa_engine_t *e = mk("async=1,wq_size=3,timeout_ms=600000", 0);
     mdsa_emu_pause(mdsa_engine_dsa_emu(e), 0, 1);
     for (int b = 0; b < 3; b++)
         CHECK_EQ(e->ops->submit(e, ops[b], 4, &t[b]), 0);
@@ -257,7 +257,7 @@ static void test_ring_and_wq_capacity(void)
     e->ops->destroy(e);
     /* the engine's own ring (ring=2) bounds units in flight the same way */
     memset(dst, 0, 4 * 4 * 1500);
-    e = mk("async=1,mode=shared,ring=2", 0);
+    e = mk("async=1,mode=shared,ring=2,timeout_ms=600000", 0);
     mdsa_emu_pause(mdsa_engine_dsa_emu(e), 0, 1);
     for (int b = 0; b < 4; b++)
         CHECK_EQ(e->ops->submit(e, ops[b], 4, &t[b]), 0);

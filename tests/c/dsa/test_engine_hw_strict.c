@@ -67,6 +67,31 @@ static void test_dropped_descriptor_on_full_dedicated_wq(void)
     free(dst);
 }
 
+/* The drain's own DRAIN can be lost the same way (here: dropped too);
+ * the software error it raises makes the engine send another. */
+static void test_lost_drain_is_sent_again(void)
+{
+    mdsa_engine_t *e = mk("mode=dedicated", 0);
+    struct mdsa_emu *emu = mdsa_engine_dsa_emu(e);
+    uint8_t *dst = zalloc_aligned(64, 16 * 1500);
+    struct mdsa_copy_op ops[16];
+    uint64_t t;
+    ops_fill(ops, 16, dst, 1500);
+    struct mdsa_emu_fault f = {.kind = MDSA_EMU_FAULT_QFULL, .count = 2}; /* BATCH, then DRAIN */
+    CHECK_EQ(mdsa_emu_arm_fault(emu, 0, &f), 0);
+    CHECK_EQ(e->ops->submit(e, ops, 16, &t), 0);
+    CHECK_EQ(mdsa_engine_wait(e, t), 0);
+    CHECK(ops_ok(ops, 16));
+    CHECK_EQ(mdsa_emu_stats_read(emu, 0).dropped, 2);
+    CHECK_EQ(ctr(e)->timeouts, 1);
+    CHECK_EQ(ctr(e)->swerrors, 2);
+    CHECK_EQ(ctr(e)->wq_resets, 0);
+    CHECK_EQ(ctr(e)->state, MDSA_ENGINE_NORMAL);
+    next_burst_offloaded(e, dst, 16, 1500);
+    e->ops->destroy(e);
+    free(dst);
+}
+
 /* The engine itself never overruns a dedicated WQ, however hard it is
  * pushed: a full queue is its own count of what is in flight (one entry
  * kept for a DRAIN) and copies on the CPU. */
@@ -390,6 +415,7 @@ int main(void)
 {
     pool_init();
     RUN(test_dropped_descriptor_on_full_dedicated_wq);
+    RUN(test_lost_drain_is_sent_again);
     RUN(test_dedicated_wq_never_overrun_under_load);
     RUN(test_lost_record_on_lone_copy);
     RUN(test_lost_record_of_failed_batch_member);

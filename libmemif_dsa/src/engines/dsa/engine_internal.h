@@ -35,6 +35,8 @@ struct unit {
     struct mdsa_cr *cr;
 };
 
+#define MDSA_DRAIN_ATTEMPTS 4 /* DRAINs one drain may send (a lost one is resent) */
+
 struct cr_line { /* one record per cache line */
     struct mdsa_cr cr;
     uint8_t pad[32];
@@ -69,7 +71,9 @@ struct dsa_engine {
     size_t dev_len;
     struct mdsa_desc *desc_mem;
     struct cr_line *cr_mem;
-    struct cr_line *drain;   /* the DRAIN's record */
+    struct cr_line *drain;   /* DRAIN records: two sets of MDSA_DRAIN_ATTEMPTS,
+                                used by alternate drains */
+    uint64_t drains;
     struct cr_line *probe;   /* probe records (3) */
     uint8_t *probe_buf;      /* probe source and destination bytes */
     struct mdsa_desc *probe_list; /* the probe BATCH's two members */

@@ -67,16 +67,27 @@ static void mark_drained(struct dsa_engine *e)
         e->units[i & e->mask].drained = 1;
 }
 
-#define DRAIN_ATTEMPTS 4
+/* The first status among the records of the DRAINs sent so far. */
+static uint8_t drain_status(const struct cr_line *slot, int sent)
+{
+    for (int k = 0; k < sent; k++) {
+        uint8_t st = mdsa_cr_status(&slot[k].cr);
+        if (st)
+            return st;
+    }
+    return 0;
+}
 
 /* Submit a DRAIN and wait for it.  0 when it completed.  The DRAIN itself
  * can be lost like any descriptor (dropped, or its record not written);
- * the device then reports a software error, and another DRAIN goes in.
- * Any DRAIN completing proves everything submitted before the first one
- * has completed.  A hung device reports nothing: the deadline decides. */
+ * the device then reports a software error, and another DRAIN goes in
+ * (each with its own record, never shared with another drain's DRAINs
+ * that may still complete).  Any DRAIN completing proves everything
+ * submitted before the first one has completed.  A hung device reports
+ * nothing: the deadline decides. */
 static int drain(struct dsa_engine *e, uint64_t deadline, char *why, size_t whylen)
 {
-    struct mdsa_cr *r = &e->drain->cr;
+    struct cr_line *slot = &e->drain[(e->drains++ % 2) * MDSA_DRAIN_ATTEMPTS];
     struct mdsa_desc d;
     if (!e->wq->info.drain) {
         snprintf(why, whylen, "DRAIN is not an allowed operation of %s", e->wq->info.name);
@@ -84,30 +95,34 @@ static int drain(struct dsa_engine *e, uint64_t deadline, char *why, size_t whyl
     }
     memset(&d, 0, sizeof d);
     d.op_flags = mdsa_op_flags(MDSA_OP_DRAIN, MDSA_F_CRAV | MDSA_F_RCR);
-    d.completion_addr = (uint64_t)(uintptr_t)r;
-    memset(r, 0, sizeof *r);
     uint8_t st = 0;
-    for (int attempt = 0; attempt < DRAIN_ATTEMPTS && !st; attempt++) {
-        uint64_t errs = mdsa_wq_errors(e->wq);
-        int rc = mdsa_dsa_engine_send(e, &d, deadline);
-        if (rc) {
-            snprintf(why, whylen, "DRAIN not accepted: %s", strerror(-rc));
-            return rc;
-        }
-        for (;;) {
-            uint64_t step = mdsa_dsa_now_ns() + 50000;
-            st = mdsa_dsa_engine_wait_record(e, r, step < deadline ? step : deadline);
-            if (st || mdsa_dsa_now_ns() >= deadline)
-                break;
-            uint64_t now_errs = mdsa_wq_errors(e->wq);
-            if (now_errs != errs) { /* this DRAIN may be the one lost: another */
-                e->base.ctr.swerrors += now_errs - e->errors_seen;
-                e->errors_seen = now_errs;
-                break;
+    int sent = 0, again = 1;
+    uint64_t errs = 0;
+    while (!st) {
+        if (again && sent < MDSA_DRAIN_ATTEMPTS) {
+            memset(&slot[sent].cr, 0, sizeof slot[sent].cr);
+            d.completion_addr = (uint64_t)(uintptr_t)&slot[sent].cr;
+            errs = mdsa_wq_errors(e->wq);
+            int rc = mdsa_dsa_engine_send(e, &d, deadline);
+            if (rc) {
+                snprintf(why, whylen, "DRAIN not accepted: %s", strerror(-rc));
+                return rc;
             }
+            sent++;
         }
-        if (!st && mdsa_dsa_now_ns() >= deadline)
+        uint64_t now = mdsa_dsa_now_ns(), step = now + 50000;
+        if (now >= deadline)
             break;
+        while (!(st = drain_status(slot, sent)) && mdsa_dsa_now_ns() < step) {
+            mdsa_wq_progress(e->wq);
+            mdsa_cpu_pause();
+        }
+        uint64_t now_errs = mdsa_wq_errors(e->wq);
+        again = now_errs != errs; /* this DRAIN may be the one lost: another */
+        if (again) {
+            e->base.ctr.swerrors += now_errs - e->errors_seen;
+            e->errors_seen = now_errs;
+        }
     }
     if (!st) {
         snprintf(why, whylen, "DRAIN did not complete within %llu ms",

@@ -57,7 +57,7 @@ int mdsa_dsa_engine_mem_alloc(struct dsa_engine *e, int want_lock)
     size_t off_desc = 0;
     size_t off_cr = round_up(nd * sizeof(struct mdsa_desc), 64);
     size_t off_drain = off_cr + (size_t)e->nunits * sizeof(struct cr_line);
-    size_t off_probe = off_drain + sizeof(struct cr_line);
+    size_t off_probe = off_drain + 2 * MDSA_DRAIN_ATTEMPTS * sizeof(struct cr_line);
     size_t off_list = off_probe + 3 * sizeof(struct cr_line);
     size_t off_buf = off_list + 2 * sizeof(struct mdsa_desc);
     size_t len = round_up(off_buf + 4 * PROBE_BYTES, 4096);
