@@ -212,3 +212,75 @@ def test_discovered_by_the_library_afterwards(tree):
     assert "wq0.1 mode=shared type=user state=enabled size=64 threshold=63" in text
     assert text.count(": usable") == 2
     assert "on iax1, an IAA device (not DSA)" in text
+
+
+LANE = ROOT / "ci" / "lanes" / "60-dsa-hw"
+
+
+def run_lane(tree, **env):
+    setup_args = f"--sysfs {tree.sysfs} --devdir {tree.devdir} --accel-config {tree.bin}"
+    e = dict(os.environ, FAKE_SYSFS=str(tree.sysfs), FAKE_ACCFG_LOG=str(tree.log),
+             FAKE_DEVDIR=str(tree.devdir), MEMIF_DSA_SETUP="1", MEMIF_DSA_SETUP_ARGS=setup_args,
+             MEMIF_DSA_HW_REPORT=str(tree.tmp / "out"),
+             # the fake nodes are plain files: write() only, a short probe
+             MEMIF_DSA_EMU=f"sysfs={tree.sysfs},devdir={tree.devdir},submit=write,probe_ms=20")
+    e.update(env)
+    return subprocess.run([str(LANE)], capture_output=True, text=True, env=e, timeout=300)
+
+
+def test_lane_60_sets_up_then_undoes_even_when_it_skips(tree):
+    before = tree.snapshot()
+    r = run_lane(tree)
+    assert r.returncode == 77, r.stdout + r.stderr  # fake nodes never complete: no dsa-hw
+    assert "60-dsa-hw: skipped:" in r.stdout
+    calls = tree.calls()
+    assert calls[:len(expected_setup())] == expected_setup()
+    assert calls[len(expected_setup()):][0] == ["disable-wq", "dsa0/wq0.0"]  # the undo
+    after = tree.snapshot()
+    assert {k for k in before if before[k] != after.get(k)} <= {
+        "wq0.1/threshold", "wq0.1/name", "wq0.1/type", "wq0.1/driver_name", "wq0.0/name",
+        "wq0.0/type", "wq0.0/driver_name"}
+    assert after["wq0.0/state"] == "disabled\n" and after["wq0.1/state"] == "disabled\n"
+    log = (tree.tmp / "out" / "dsa-setup.log").read_text()
+    assert "previous configuration saved" in log and "previous configuration restored" in log
+    assert not (tree.tmp / "out" / "dsa-setup-state.json").exists()
+
+
+def test_lane_60_undoes_a_failed_setup(tree):
+    r = run_lane(tree, FAKE_ACCFG_FAIL="enable-wq dsa0/wq0.1")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "ci/dsa-setup failed" in r.stdout
+    assert tree.get("wq0.0", "state") == "disabled", "the half-done set-up was undone"
+    assert not (tree.tmp / "out" / "dsa-setup-state.json").exists()
+
+
+def test_lane_60_without_the_variable_touches_nothing(tree):
+    r = run_lane(tree, MEMIF_DSA_SETUP="0")
+    assert r.returncode == 77
+    assert tree.calls() == []
+
+
+def test_artifacts_of_the_hardware_lane(tree, tmp_path):
+    """ci/dsa-hw-artifacts, run here on the emulator instead of hardware."""
+    out = tmp_path / "art"
+    tool = ROOT / "ci" / "dsa-hw-artifacts"
+    base = [sys.executable, str(tool), "--sysfs", str(tree.sysfs)]
+    r = subprocess.run([*base, "--engine", "dsa-emu", "--dsa-config", "async=1", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    eng = json.loads((out / "engine.json").read_text())
+    assert eng["byte_exact"] is True
+    for side in ("primary", "secondary"):
+        st = eng[side]
+        assert st["backend"].startswith("dsa-emu(async") and st["batches"] > 0
+        assert st["bytes_offloaded"] == st["bytes"] and st["state"] == "normal"
+        for k in ("swerrors", "lost_completions", "partial_completions", "timeouts", "wq_resets"):
+            assert k in st
+    assert "dsa0: " in (out / "wq-config.txt").read_text()
+    info = json.loads((out / "info.json").read_text())
+    assert "dsa-hw" in info["engines"] and "engine_state" in info
+    r = subprocess.run([*base, "--after", str(out)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0
+    (tree.sysfs / "dsa0" / "errors").write_text("0x0 0x0 0x0 0x0\n")
+    subprocess.run([*base, "--after", str(out)], check=True, timeout=60)
+    assert "dsa0 errors: 0x0 0x0 0x0 0x0" in (out / "device-errors.txt").read_text()
