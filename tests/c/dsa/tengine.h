@@ -60,4 +60,50 @@ static inline void arm(mdsa_engine_t *e, int kind, uint32_t skip, int64_t off)
     CHECK_EQ(mdsa_emu_arm_fault(mdsa_engine_dsa_emu(e), 0, &f), 0);
 }
 
+/* An engine and one burst of n copies of len bytes into fresh memory. */
+#define RIG_MAX 16
+struct rig {
+    mdsa_engine_t *e;
+    struct mdsa_emu *emu;
+    uint8_t *dst;
+    struct mdsa_copy_op ops[RIG_MAX];
+    uint32_t n, len;
+    uint64_t t;
+};
+
+static inline void rig_up(struct rig *r, const char *cfg, uint32_t n, uint32_t len)
+{
+    r->e = mk(cfg, 0);
+    r->emu = mdsa_engine_dsa_emu(r->e);
+    r->dst = zalloc_aligned(64, (size_t)RIG_MAX * len);
+    r->n = n;
+    r->len = len;
+    ops_fill(r->ops, n, r->dst, len);
+}
+
+/* Submit the burst (destination cleared first). */
+static inline void rig_submit(struct rig *r)
+{
+    memset(r->dst, 0, (size_t)r->n * r->len);
+    CHECK_EQ(r->e->ops->submit(r->e, r->ops, r->n, &r->t), 0);
+}
+
+/* Submit and wait: mdsa_engine_wait()'s result. */
+static inline int rig_go(struct rig *r)
+{
+    rig_submit(r);
+    return mdsa_engine_wait(r->e, r->t);
+}
+
+static inline int rig_ok(const struct rig *r)
+{
+    return ops_ok(r->ops, r->n);
+}
+
+static inline void rig_down(struct rig *r)
+{
+    r->e->ops->destroy(r->e);
+    free(r->dst);
+}
+
 #endif

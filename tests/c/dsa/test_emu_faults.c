@@ -216,24 +216,36 @@ static void test_block_on_fault(void)
     mdsa_emu_destroy(emu);
 }
 
-/* DSA 1.x (SPR/EMR, the hw-strict default): a record whose write faults
- * is never written; only SWERROR (and the WQ's error count) tell. */
-static void test_cr_fault_lost_on_version_1(void)
+/* An emulator whose first completion record faults: a copy runs, its
+ * record does not land, SWERROR names the record. */
+static struct mdsa_emu *record_fault_on_first_copy(const char *cfg)
 {
-    struct mdsa_emu *emu = emu_from("");
-    struct mdsa_wq *wq = mdsa_emu_wq(emu, 0);
-    struct mdsa_cr *cr2 = zalloc_aligned(32, 32);
+    struct mdsa_emu *emu = emu_from(cfg);
     uint8_t src[64] = {1}, dst[64];
-    struct mdsa_desc d, d2;
+    struct mdsa_desc d;
     struct mdsa_emu_fault f = {.kind = MDSA_EMU_FAULT_CR};
     CHECK_EQ(mdsa_emu_arm_fault(emu, 0, &f), 0);
     mdsa_emu_swerr_read(emu, 1);
     desc_move(&d, MDSA_F_CRAV | MDSA_F_RCR, cr, dst, src, 64);
-    CHECK_EQ(submit(wq, &d), 0); /* the copy ran, the record did not land */
+    CHECK_EQ(submit(mdsa_emu_wq(emu, 0), &d), 0);
     CHECK(memcmp(src, dst, 64) == 0);
     struct mdsa_emu_swerr e = mdsa_emu_swerr_read(emu, 1);
     CHECK_EQ(e.status, MDSA_ST_CRA_XLAT);
     CHECK_EQ(e.addr, A(cr));
+    return emu;
+}
+
+/* DSA 1.x (SPR/EMR, the hw-strict default): a record whose write faults
+ * is never written; only SWERROR (and the WQ's error count) tell. */
+static void test_cr_fault_lost_on_version_1(void)
+{
+    struct mdsa_emu *emu = record_fault_on_first_copy("");
+    struct mdsa_wq *wq = mdsa_emu_wq(emu, 0);
+    struct mdsa_cr *cr2 = zalloc_aligned(32, 32);
+    uint8_t src[64] = {1}, dst[64];
+    struct mdsa_desc d, d2;
+    struct mdsa_emu_fault f;
+    struct mdsa_emu_swerr e;
     CHECK_EQ(mdsa_wq_errors(wq), 1);
     /* a later record on the same WQ is written normally; the lost one never */
     desc_move(&d2, MDSA_F_CRAV | MDSA_F_RCR, cr2, dst, src, 64);
@@ -270,20 +282,13 @@ static void test_cr_fault_lost_on_version_1(void)
  * record later, in order with the records after it. */
 static void test_cr_fault_late_and_ordered_on_version_2(void)
 {
-    struct mdsa_emu *emu = emu_from("version=2,cr_delay_ns=2000000");
+    struct mdsa_emu *emu = record_fault_on_first_copy("version=2,cr_delay_ns=2000000");
     struct mdsa_wq *wq = mdsa_emu_wq(emu, 0);
     struct mdsa_cr *cr2 = zalloc_aligned(32, 32);
     uint8_t src[64] = {1}, dst[64];
     struct mdsa_desc d, d2;
     struct mdsa_emu_fault f = {.kind = MDSA_EMU_FAULT_CR};
-    CHECK_EQ(mdsa_emu_arm_fault(emu, 0, &f), 0);
-    mdsa_emu_swerr_read(emu, 1);
     desc_move(&d, MDSA_F_CRAV | MDSA_F_RCR, cr, dst, src, 64);
-    CHECK_EQ(submit(wq, &d), 0); /* the copy ran, the record did not land */
-    CHECK(memcmp(src, dst, 64) == 0);
-    struct mdsa_emu_swerr e = mdsa_emu_swerr_read(emu, 1);
-    CHECK_EQ(e.status, MDSA_ST_CRA_XLAT);
-    CHECK_EQ(e.addr, A(cr));
     /* a later record on the same WQ queues behind the late one */
     desc_move(&d2, MDSA_F_CRAV | MDSA_F_RCR, cr2, dst, src, 64);
     CHECK_EQ(mdsa_wq_submit(wq, &d2), MDSA_WQ_OK);

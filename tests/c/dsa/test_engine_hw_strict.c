@@ -14,28 +14,35 @@
 
 /* Wait (bounded) until the emulated device has taken the stalled
  * descriptor, so what follows meets a device busy with it. */
-static void device_took_it(mdsa_engine_t *e)
+static void device_took_it(struct rig *r)
 {
-    struct mdsa_emu *emu = mdsa_engine_dsa_emu(e);
-    for (int i = 0; i < 5000 && !mdsa_emu_stats_read(emu, 0).stalls; i++) {
+    for (int i = 0; i < 5000 && !mdsa_emu_stats_read(r->emu, 0).stalls; i++) {
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }
-    CHECK_EQ(mdsa_emu_stats_read(emu, 0).stalls, 1);
+    CHECK_EQ(mdsa_emu_stats_read(r->emu, 0).stalls, 1);
 }
 
-/* After a recovery the device is used again: a burst is all offloaded. */
-static void next_burst_offloaded(mdsa_engine_t *e, uint8_t *dst, uint32_t n, uint32_t len)
+/* After a recovery the device is used again: the burst, all offloaded. */
+static void next_burst_offloaded(struct rig *r)
 {
-    struct mdsa_copy_op ops[64];
-    uint64_t t, before = ctr(e)->bytes_offloaded;
-    memset(dst, 0, (size_t)n * len);
-    ops_fill(ops, n, dst, len);
-    CHECK_EQ(e->ops->submit(e, ops, n, &t), 0);
-    CHECK_EQ(mdsa_engine_wait(e, t), 0);
-    CHECK(ops_ok(ops, n));
-    CHECK_EQ(ctr(e)->bytes_offloaded - before, (uint64_t)n * len);
-    CHECK_EQ(ctr(e)->state, MDSA_ENGINE_NORMAL);
+    uint64_t before = ctr(r->e)->bytes_offloaded;
+    CHECK_EQ(rig_go(r), 0);
+    CHECK(rig_ok(r));
+    CHECK_EQ(ctr(r->e)->bytes_offloaded - before, (uint64_t)r->n * r->len);
+    CHECK_EQ(ctr(r->e)->state, MDSA_ENGINE_NORMAL);
+}
+
+/* The application reuses the destination; whatever the device still does
+ * (waited for), the new bytes stay. */
+static int reuse_stays(struct rig *r)
+{
+    memset(r->dst, 0xee, (size_t)r->n * r->len);
+    CHECK_EQ(mdsa_emu_wait_idle(r->emu, 0, 5000 * MS), 0);
+    int unchanged = 1;
+    for (size_t i = 0; i < (size_t)r->n * r->len; i++)
+        unchanged &= r->dst[i] == 0xee;
+    return unchanged;
 }
 
 /* A dedicated WQ that is full when a descriptor arrives drops it and
@@ -43,53 +50,40 @@ static void next_burst_offloaded(mdsa_engine_t *e, uint8_t *dst, uint32_t n, uin
  * error, drains, redoes the copies and keeps using the device. */
 static void test_dropped_descriptor_on_full_dedicated_wq(void)
 {
-    mdsa_engine_t *e = mk("mode=dedicated", 0);
-    struct mdsa_emu *emu = mdsa_engine_dsa_emu(e);
-    uint8_t *dst = zalloc_aligned(64, 16 * 1500);
-    struct mdsa_copy_op ops[16];
-    uint64_t t;
-    ops_fill(ops, 16, dst, 1500);
-    arm(e, MDSA_EMU_FAULT_QFULL, 0, 0); /* the queue is full when the BATCH arrives */
-    CHECK_EQ(e->ops->submit(e, ops, 16, &t), 0);
-    CHECK_EQ(mdsa_engine_wait(e, t), 0);
-    CHECK(ops_ok(ops, 16));
-    CHECK_EQ(mdsa_emu_stats_read(emu, 0).dropped, 1);
-    CHECK_EQ(ctr(e)->swerrors, 1);
-    CHECK_EQ(ctr(e)->timeouts, 1);
-    CHECK_EQ(ctr(e)->lost_completions, 1); /* the BATCH (its members went with it) */
-    CHECK_EQ(ctr(e)->errors, 1);
-    CHECK_EQ(ctr(e)->emu_faults, 1); /* what the emulator did, as the engine saw it */
-    CHECK_EQ(ctr(e)->fallback_errors, 16);
-    CHECK_EQ(ctr(e)->bytes_offloaded, 0);
-    CHECK_EQ(ctr(e)->wq_resets, 0);
-    next_burst_offloaded(e, dst, 16, 1500);
-    e->ops->destroy(e);
-    free(dst);
+    struct rig r;
+    rig_up(&r, "mode=dedicated", 16, 1500);
+    arm(r.e, MDSA_EMU_FAULT_QFULL, 0, 0); /* the queue is full when the BATCH arrives */
+    CHECK_EQ(rig_go(&r), 0);
+    CHECK(rig_ok(&r));
+    CHECK_EQ(mdsa_emu_stats_read(r.emu, 0).dropped, 1);
+    CHECK_EQ(ctr(r.e)->swerrors, 1);
+    CHECK_EQ(ctr(r.e)->timeouts, 1);
+    CHECK_EQ(ctr(r.e)->lost_completions, 1); /* the BATCH (its members went with it) */
+    CHECK_EQ(ctr(r.e)->errors, 1);
+    CHECK_EQ(ctr(r.e)->emu_faults, 1); /* what the emulator did, as the engine saw it */
+    CHECK_EQ(ctr(r.e)->fallback_errors, 16);
+    CHECK_EQ(ctr(r.e)->bytes_offloaded, 0);
+    CHECK_EQ(ctr(r.e)->wq_resets, 0);
+    next_burst_offloaded(&r);
+    rig_down(&r);
 }
 
 /* The drain's own DRAIN can be lost the same way (here: dropped too);
  * the software error it raises makes the engine send another. */
 static void test_lost_drain_is_sent_again(void)
 {
-    mdsa_engine_t *e = mk("mode=dedicated", 0);
-    struct mdsa_emu *emu = mdsa_engine_dsa_emu(e);
-    uint8_t *dst = zalloc_aligned(64, 16 * 1500);
-    struct mdsa_copy_op ops[16];
-    uint64_t t;
-    ops_fill(ops, 16, dst, 1500);
+    struct rig r;
+    rig_up(&r, "mode=dedicated", 16, 1500);
     struct mdsa_emu_fault f = {.kind = MDSA_EMU_FAULT_QFULL, .count = 2}; /* BATCH, then DRAIN */
-    CHECK_EQ(mdsa_emu_arm_fault(emu, 0, &f), 0);
-    CHECK_EQ(e->ops->submit(e, ops, 16, &t), 0);
-    CHECK_EQ(mdsa_engine_wait(e, t), 0);
-    CHECK(ops_ok(ops, 16));
-    CHECK_EQ(mdsa_emu_stats_read(emu, 0).dropped, 2);
-    CHECK_EQ(ctr(e)->timeouts, 1);
-    CHECK_EQ(ctr(e)->swerrors, 2);
-    CHECK_EQ(ctr(e)->wq_resets, 0);
-    CHECK_EQ(ctr(e)->state, MDSA_ENGINE_NORMAL);
-    next_burst_offloaded(e, dst, 16, 1500);
-    e->ops->destroy(e);
-    free(dst);
+    CHECK_EQ(mdsa_emu_arm_fault(r.emu, 0, &f), 0);
+    CHECK_EQ(rig_go(&r), 0);
+    CHECK(rig_ok(&r));
+    CHECK_EQ(mdsa_emu_stats_read(r.emu, 0).dropped, 2);
+    CHECK_EQ(ctr(r.e)->timeouts, 1);
+    CHECK_EQ(ctr(r.e)->swerrors, 2);
+    CHECK_EQ(ctr(r.e)->wq_resets, 0);
+    next_burst_offloaded(&r);
+    rig_down(&r);
 }
 
 /* The engine itself never overruns a dedicated WQ, however hard it is
@@ -133,25 +127,20 @@ static void test_dedicated_wq_never_overrun_under_load(void)
  * on the device. */
 static void test_lost_record_on_lone_copy(void)
 {
-    mdsa_engine_t *e = mk("", 0);
-    uint8_t *dst = zalloc_aligned(64, 16 * 3000);
-    struct mdsa_copy_op op;
-    uint64_t t;
-    ops_fill(&op, 1, dst, 3000);
-    arm(e, MDSA_EMU_FAULT_CR, 0, -1);
-    CHECK_EQ(e->ops->submit(e, &op, 1, &t), 0);
-    CHECK_EQ(mdsa_engine_wait(e, t), 0);
-    CHECK(ops_ok(&op, 1));
-    CHECK_EQ(mdsa_emu_stats_read(mdsa_engine_dsa_emu(e), 0).records_lost, 1);
-    CHECK_EQ(ctr(e)->lost_completions, 1);
-    CHECK_EQ(ctr(e)->fallback_errors, 1);
-    CHECK_EQ(ctr(e)->timeouts, 1);
-    CHECK_EQ(ctr(e)->swerrors, 1);
-    CHECK_EQ(ctr(e)->emu_faults, 1);
-    CHECK_EQ(ctr(e)->errors, 1);
-    next_burst_offloaded(e, dst, 16, 3000);
-    e->ops->destroy(e);
-    free(dst);
+    struct rig r;
+    rig_up(&r, "", 1, 3000);
+    arm(r.e, MDSA_EMU_FAULT_CR, 0, -1);
+    CHECK_EQ(rig_go(&r), 0);
+    CHECK(rig_ok(&r));
+    CHECK_EQ(mdsa_emu_stats_read(r.emu, 0).records_lost, 1);
+    CHECK_EQ(ctr(r.e)->lost_completions, 1);
+    CHECK_EQ(ctr(r.e)->fallback_errors, 1);
+    CHECK_EQ(ctr(r.e)->timeouts, 1);
+    CHECK_EQ(ctr(r.e)->swerrors, 1);
+    CHECK_EQ(ctr(r.e)->emu_faults, 1);
+    CHECK_EQ(ctr(r.e)->errors, 1);
+    next_burst_offloaded(&r);
+    rig_down(&r);
 }
 
 /* A BATCH member fails (a page fault after 700 bytes) and its record is
@@ -161,34 +150,27 @@ static void test_lost_record_on_lone_copy(void)
  * resumed as usual. */
 static void test_lost_record_of_failed_batch_member(void)
 {
-    mdsa_engine_t *e = mk("", 0);
-    uint8_t *dst = zalloc_aligned(64, 16 * 1500);
-    struct mdsa_copy_op ops[16];
-    uint64_t t;
-    ops_fill(ops, 16, dst, 1500);
-    arm(e, MDSA_EMU_FAULT_PAGE, 5, 700);   /* member 5 faults ... */
-    arm(e, MDSA_EMU_FAULT_MEMBER_CR, 0, 5); /* ... and its record is lost */
-    CHECK_EQ(e->ops->submit(e, ops, 16, &t), 0);
-    CHECK_EQ(mdsa_engine_wait(e, t), 0);
-    CHECK(ops_ok(ops, 16));
-    CHECK_EQ(ctr(e)->lost_completions, 1);
-    CHECK_EQ(ctr(e)->fallback_errors, 1);
-    CHECK_EQ(ctr(e)->partial_completions, 0);
-    CHECK_EQ(ctr(e)->bytes_offloaded, 15 * 1500);
-    CHECK_EQ(ctr(e)->emu_faults, 1); /* the fault hid behind its lost record */
-    CHECK_EQ(ctr(e)->errors, 1);
+    struct rig r;
+    rig_up(&r, "", 16, 1500);
+    arm(r.e, MDSA_EMU_FAULT_PAGE, 5, 700);   /* member 5 faults ... */
+    arm(r.e, MDSA_EMU_FAULT_MEMBER_CR, 0, 5); /* ... and its record is lost */
+    CHECK_EQ(rig_go(&r), 0);
+    CHECK(rig_ok(&r));
+    CHECK_EQ(ctr(r.e)->lost_completions, 1);
+    CHECK_EQ(ctr(r.e)->fallback_errors, 1);
+    CHECK_EQ(ctr(r.e)->partial_completions, 0);
+    CHECK_EQ(ctr(r.e)->bytes_offloaded, 15 * 1500);
+    CHECK_EQ(ctr(r.e)->emu_faults, 1); /* the fault hid behind its lost record */
+    CHECK_EQ(ctr(r.e)->errors, 1);
     /* the same failure with its record: resumed from bytes_completed */
-    memset(dst, 0, 16 * 1500);
-    arm(e, MDSA_EMU_FAULT_PAGE, 5, 700);
-    CHECK_EQ(e->ops->submit(e, ops, 16, &t), 0);
-    CHECK_EQ(mdsa_engine_wait(e, t), 0);
-    CHECK(ops_ok(ops, 16));
-    CHECK_EQ(ctr(e)->partial_completions, 1);
-    CHECK_EQ(ctr(e)->lost_completions, 1);
-    CHECK_EQ(ctr(e)->bytes_offloaded, 15 * 1500 + 16 * 1500 - 800);
-    CHECK_EQ(ctr(e)->state, MDSA_ENGINE_NORMAL);
-    e->ops->destroy(e);
-    free(dst);
+    arm(r.e, MDSA_EMU_FAULT_PAGE, 5, 700);
+    CHECK_EQ(rig_go(&r), 0);
+    CHECK(rig_ok(&r));
+    CHECK_EQ(ctr(r.e)->partial_completions, 1);
+    CHECK_EQ(ctr(r.e)->lost_completions, 1);
+    CHECK_EQ(ctr(r.e)->bytes_offloaded, 15 * 1500 + 16 * 1500 - 800);
+    CHECK_EQ(ctr(r.e)->state, MDSA_ENGINE_NORMAL);
+    rig_down(&r);
 }
 
 /* The device is still busy with a copy when the engine's timeout fires
@@ -197,30 +179,20 @@ static void test_lost_record_of_failed_batch_member(void)
  * buffer the application has already reused; the engine drains first. */
 static void test_timeout_while_device_busy_reused_buffer_unchanged(void)
 {
-    mdsa_engine_t *e = mk("async=1,timeout_ms=20", 0);
-    struct mdsa_emu *emu = mdsa_engine_dsa_emu(e);
-    uint8_t *dst = zalloc_aligned(64, 4 * 1500);
-    struct mdsa_copy_op ops[4];
-    uint64_t t;
-    ops_fill(ops, 4, dst, 1500);
-    arm(e, MDSA_EMU_FAULT_STALL, 0, (int64_t)(300 * MS));
-    CHECK_EQ(e->ops->submit(e, ops, 4, &t), 0);
-    device_took_it(e);
-    CHECK_EQ(mdsa_engine_wait(e, t), 0);
-    CHECK(ops_ok(ops, 4));
-    memset(dst, 0xee, 4 * 1500); /* the application reuses the buffer */
-    CHECK_EQ(mdsa_emu_wait_idle(emu, 0, 5000 * MS), 0); /* whatever the device still does */
-    int unchanged = 1;
-    for (size_t i = 0; i < 4 * 1500; i++)
-        unchanged &= dst[i] == 0xee;
-    CHECK(unchanged);
-    CHECK_EQ(ctr(e)->timeouts, 1);
-    CHECK_EQ(ctr(e)->lost_completions, 0); /* the drain waited for the late copy */
-    CHECK_EQ(ctr(e)->bytes_offloaded, 4 * 1500);
-    CHECK_EQ(ctr(e)->cpu_fallbacks, 0);
-    next_burst_offloaded(e, dst, 4, 1500);
-    e->ops->destroy(e);
-    free(dst);
+    struct rig r;
+    rig_up(&r, "async=1,timeout_ms=20", 4, 1500);
+    arm(r.e, MDSA_EMU_FAULT_STALL, 0, (int64_t)(300 * MS));
+    rig_submit(&r);
+    device_took_it(&r);
+    CHECK_EQ(mdsa_engine_wait(r.e, r.t), 0);
+    CHECK(rig_ok(&r));
+    CHECK(reuse_stays(&r));
+    CHECK_EQ(ctr(r.e)->timeouts, 1);
+    CHECK_EQ(ctr(r.e)->lost_completions, 0); /* the drain waited for the late copy */
+    CHECK_EQ(ctr(r.e)->bytes_offloaded, 4 * 1500);
+    CHECK_EQ(ctr(r.e)->cpu_fallbacks, 0);
+    next_burst_offloaded(&r);
+    rig_down(&r);
 }
 
 /* A device that never finishes: the drain is bounded, the WQ is reset
@@ -228,29 +200,19 @@ static void test_timeout_while_device_busy_reused_buffer_unchanged(void)
  * engine says why it stays on the CPU. */
 static void test_hung_device_reset_reused_buffer_unchanged(void)
 {
-    mdsa_engine_t *e = mk("async=1,timeout_ms=20,quiesce_ms=50", 0);
-    struct mdsa_emu *emu = mdsa_engine_dsa_emu(e);
-    uint8_t *dst = zalloc_aligned(64, 4 * 1500);
-    struct mdsa_copy_op ops[4];
-    uint64_t t;
-    ops_fill(ops, 4, dst, 1500);
-    arm(e, MDSA_EMU_FAULT_STALL, 0, -1);
-    CHECK_EQ(e->ops->submit(e, ops, 4, &t), 0);
-    device_took_it(e);
-    CHECK_EQ(mdsa_engine_wait(e, t), 0);
-    CHECK(ops_ok(ops, 4));
-    memset(dst, 0xee, 4 * 1500);
-    CHECK_EQ(mdsa_emu_wait_idle(emu, 0, 5000 * MS), 0);
-    int unchanged = 1;
-    for (size_t i = 0; i < 4 * 1500; i++)
-        unchanged &= dst[i] == 0xee;
-    CHECK(unchanged);
-    CHECK_EQ(ctr(e)->wq_resets, 1);
-    CHECK_EQ(mdsa_emu_stats_read(emu, 0).resets, 1);
-    CHECK_EQ(ctr(e)->state, MDSA_ENGINE_CPU_ONLY);
-    CHECK_STR_CONTAINS(ctr(e)->state_reason, "DRAIN did not complete within 50 ms: WQ reset");
-    e->ops->destroy(e);
-    free(dst);
+    struct rig r;
+    rig_up(&r, "async=1,timeout_ms=20,quiesce_ms=50", 4, 1500);
+    arm(r.e, MDSA_EMU_FAULT_STALL, 0, -1);
+    rig_submit(&r);
+    device_took_it(&r);
+    CHECK_EQ(mdsa_engine_wait(r.e, r.t), 0);
+    CHECK(rig_ok(&r));
+    CHECK(reuse_stays(&r));
+    CHECK_EQ(ctr(r.e)->wq_resets, 1);
+    CHECK_EQ(mdsa_emu_stats_read(r.emu, 0).resets, 1);
+    CHECK_EQ(ctr(r.e)->state, MDSA_ENGINE_CPU_ONLY);
+    CHECK_STR_CONTAINS(ctr(r.e)->state_reason, "DRAIN did not complete within 50 ms: WQ reset");
+    rig_down(&r);
 }
 
 /* A device that ignores even the reset: the bursts in flight fail with a
@@ -258,20 +220,16 @@ static void test_hung_device_reset_reused_buffer_unchanged(void)
  * and nothing hangs (not the poll, not the engine's destruction). */
 static void test_unstoppable_device_is_an_error_not_a_hang(void)
 {
-    mdsa_engine_t *e = mk("async=1,timeout_ms=20,quiesce_ms=30", 0);
-    uint8_t *dst = zalloc_aligned(64, 4 * 1500);
-    struct mdsa_copy_op ops[4];
-    uint64_t t;
-    ops_fill(ops, 4, dst, 1500);
-    arm(e, MDSA_EMU_FAULT_STALL, 0, -2);
-    CHECK_EQ(e->ops->submit(e, ops, 4, &t), 0);
-    device_took_it(e);
-    CHECK_EQ(mdsa_engine_wait(e, t), -EIO);
-    CHECK_EQ(ctr(e)->state, MDSA_ENGINE_CPU_ONLY);
-    CHECK_STR_CONTAINS(ctr(e)->state_reason, "WQ reset failed");
-    CHECK_EQ(e->ops->poll(e, t), -EIO);
-    e->ops->destroy(e);
-    free(dst);
+    struct rig r;
+    rig_up(&r, "async=1,timeout_ms=20,quiesce_ms=30", 4, 1500);
+    arm(r.e, MDSA_EMU_FAULT_STALL, 0, -2);
+    rig_submit(&r);
+    device_took_it(&r);
+    CHECK_EQ(mdsa_engine_wait(r.e, r.t), -EIO);
+    CHECK_EQ(ctr(r.e)->state, MDSA_ENGINE_CPU_ONLY);
+    CHECK_STR_CONTAINS(ctr(r.e)->state_reason, "WQ reset failed");
+    CHECK_EQ(r.e->ops->poll(r.e, r.t), -EIO);
+    rig_down(&r);
 }
 
 /* sysfs max_batch_size 100: the kernel programs ilog2(100), the device
@@ -307,45 +265,34 @@ static void test_non_power_of_two_limits(void)
  * burst: the engine goes on with lone descriptors, not the CPU. */
 static void test_batch_refused_then_lone_descriptors(void)
 {
-    mdsa_engine_t *e = mk("", 0);
-    uint8_t *dst = zalloc_aligned(64, 16 * 1500);
-    struct mdsa_copy_op ops[16];
-    uint64_t t;
-    ops_fill(ops, 16, dst, 1500);
-    arm(e, MDSA_EMU_FAULT_BATCH_INVALID, 0, MDSA_ST_DESC_CNT_ERANGE);
-    CHECK_EQ(e->ops->submit(e, ops, 16, &t), 0);
-    CHECK_EQ(mdsa_engine_wait(e, t), 0);
-    CHECK(ops_ok(ops, 16));
-    CHECK_EQ(ctr(e)->fallback_errors, 16);
-    CHECK_STR_CONTAINS(ctr(e)->note, "BATCH refused with 0x14");
-    CHECK_STR_CONTAINS(ctr(e)->note, "lone descriptors");
-    uint64_t batches = ctr(e)->batches;
-    next_burst_offloaded(e, dst, 16, 1500);
-    CHECK_EQ(ctr(e)->batches, batches);
-    CHECK_EQ(ctr(e)->descriptors, 16 + 16);
-    e->ops->destroy(e);
-    free(dst);
+    struct rig r;
+    rig_up(&r, "", 16, 1500);
+    arm(r.e, MDSA_EMU_FAULT_BATCH_INVALID, 0, MDSA_ST_DESC_CNT_ERANGE);
+    CHECK_EQ(rig_go(&r), 0);
+    CHECK(rig_ok(&r));
+    CHECK_EQ(ctr(r.e)->fallback_errors, 16);
+    CHECK_STR_CONTAINS(ctr(r.e)->note, "BATCH refused with 0x14");
+    CHECK_STR_CONTAINS(ctr(r.e)->note, "lone descriptors");
+    uint64_t batches = ctr(r.e)->batches;
+    next_burst_offloaded(&r);
+    CHECK_EQ(ctr(r.e)->batches, batches);
+    CHECK_EQ(ctr(r.e)->descriptors, 16 + 16);
+    rig_down(&r);
 }
 
 /* Where the kernel takes BATCH through write() (a version-2 device) the
  * engine batches there too; on version 1 with the erratum it does not. */
 static void test_write_path_batches_where_the_kernel_allows(void)
 {
-    uint8_t *dst = zalloc_aligned(64, 16 * 1500);
-    struct mdsa_copy_op ops[16];
     for (int v = 1; v <= 2; v++) {
-        mdsa_engine_t *e = mk(v == 2 ? "submit=write,version=2" : "submit=write", 0);
-        uint64_t t;
-        memset(dst, 0, 16 * 1500);
-        ops_fill(ops, 16, dst, 1500);
-        CHECK_EQ(e->ops->submit(e, ops, 16, &t), 0);
-        CHECK_EQ(mdsa_engine_wait(e, t), 0);
-        CHECK(ops_ok(ops, 16));
-        CHECK_EQ(ctr(e)->batches, v == 2 ? 1 : 0);
-        CHECK_EQ(ctr(e)->bytes_offloaded, 16 * 1500);
-        e->ops->destroy(e);
+        struct rig r;
+        rig_up(&r, v == 2 ? "submit=write,version=2" : "submit=write", 16, 1500);
+        CHECK_EQ(rig_go(&r), 0);
+        CHECK(rig_ok(&r));
+        CHECK_EQ(ctr(r.e)->batches, v == 2 ? 1 : 0);
+        CHECK_EQ(ctr(r.e)->bytes_offloaded, 16 * 1500);
+        rig_down(&r);
     }
-    free(dst);
 }
 
 /* Descriptor lists and records are locked in memory; where that is not
@@ -364,23 +311,17 @@ static void test_records_locked_or_prefaulted(void)
     none = old;
     none.rlim_cur = 0;
     if (setrlimit(RLIMIT_MEMLOCK, &none) == 0) {
-        e = mk("", 0);
+        struct rig r;
+        rig_up(&r, "", 4, 1500);
         if (geteuid() == 0) { /* CAP_IPC_LOCK ignores the limit */
-            CHECK_EQ(ctr(e)->memory_locked, 1);
+            CHECK_EQ(ctr(r.e)->memory_locked, 1);
         } else {
-            CHECK_EQ(ctr(e)->memory_locked, 0);
-            CHECK_STR_CONTAINS(ctr(e)->note, "RLIMIT_MEMLOCK 0 KiB");
+            CHECK_EQ(ctr(r.e)->memory_locked, 0);
+            CHECK_STR_CONTAINS(ctr(r.e)->note, "RLIMIT_MEMLOCK 0 KiB");
         }
-        /* still byte-exact */
-        uint8_t *dst = zalloc_aligned(64, 4 * 1500);
-        struct mdsa_copy_op ops[4];
-        uint64_t t;
-        ops_fill(ops, 4, dst, 1500);
-        CHECK_EQ(e->ops->submit(e, ops, 4, &t), 0);
-        CHECK_EQ(mdsa_engine_wait(e, t), 0);
-        CHECK(ops_ok(ops, 4));
-        e->ops->destroy(e);
-        free(dst);
+        CHECK_EQ(rig_go(&r), 0); /* still byte-exact */
+        CHECK(rig_ok(&r));
+        rig_down(&r);
         setrlimit(RLIMIT_MEMLOCK, &old);
     }
 }

@@ -222,12 +222,33 @@ static int probe_fail(struct dsa_engine *e, char *err, size_t errlen, int rc, co
     return rc;
 }
 
+/* Send one probe descriptor and wait for its record.  0 with the status
+ * in *st, or -errno with the reason in err. */
+static int probe_run(struct dsa_engine *e, const struct mdsa_desc *d, const struct mdsa_cr *r,
+                     uint64_t deadline, uint64_t timeout_ns, const char *what, uint8_t *st,
+                     char *err, size_t errlen)
+{
+    char msg[160];
+    int rc = mdsa_dsa_engine_send(e, d, deadline);
+    if (rc) {
+        snprintf(msg, sizeof msg, "%s: submission failed", what);
+        return probe_fail(e, err, errlen, rc, msg, 0);
+    }
+    *st = mdsa_dsa_engine_wait_record(e, r, deadline);
+    if (!*st) {
+        snprintf(msg, sizeof msg, "%s: no completion within %llu ms", what,
+                 (unsigned long long)(timeout_ns / 1000000));
+        return probe_fail(e, err, errlen, -ETIMEDOUT, msg, 0);
+    }
+    return 0;
+}
+
 int mdsa_dsa_engine_probe(mdsa_engine_t *eb, uint64_t timeout_ns, char *err, size_t errlen)
 {
     struct dsa_engine *e = (struct dsa_engine *)eb;
     uint64_t deadline = mdsa_dsa_now_ns() + timeout_ns;
     struct mdsa_cr *r = &e->probe[0].cr;
-    char what[160];
+    uint8_t st;
     int rc;
     if (e->batch_ok) {
         struct mdsa_desc b;
@@ -239,39 +260,27 @@ int mdsa_dsa_engine_probe(mdsa_engine_t *eb, uint64_t timeout_ns, char *err, siz
         b.completion_addr = (uint64_t)(uintptr_t)r;
         b.src = (uint64_t)(uintptr_t)e->probe_list;
         b.size = 2;
-        if ((rc = mdsa_dsa_engine_send(e, &b, deadline)))
-            return probe_fail(e, err, errlen, rc, "BATCH submission failed", 0);
-        uint8_t st = mdsa_dsa_engine_wait_record(e, r, deadline);
-        if (!st) {
-            snprintf(what, sizeof what, "BATCH of 2 MEMMOVE: no completion within %llu ms",
-                     (unsigned long long)(timeout_ns / 1000000));
-            return probe_fail(e, err, errlen, -ETIMEDOUT, what, 0);
-        }
+        if ((rc = probe_run(e, &b, r, deadline, timeout_ns, "BATCH of 2 MEMMOVE", &st, err,
+                            errlen)))
+            return rc;
         if (mdsa_dsa_batch_refused(st)) {
-            snprintf(what, sizeof what, "probe BATCH refused with 0x%02x (%s)", st,
+            char why[96];
+            snprintf(why, sizeof why, "probe BATCH refused with 0x%02x (%s)", st,
                      mdsa_status_name(st));
-            mdsa_dsa_engine_lone(e, what);
+            mdsa_dsa_engine_lone(e, why);
         } else if ((st & MDSA_ST_MASK) != MDSA_ST_SUCCESS) {
             return probe_fail(e, err, errlen, -EIO, "BATCH of 2 MEMMOVE", st);
         }
     }
-    if (!e->batch_ok) { /* two lone MEMMOVEs */
-        for (unsigned k = 0; k < 2; k++) {
-            struct mdsa_desc d;
-            struct mdsa_cr *rk = &e->probe[1 + k].cr;
-            memset(rk, 0, sizeof *rk);
-            probe_desc(e, &d, k, rk);
-            if ((rc = mdsa_dsa_engine_send(e, &d, deadline)))
-                return probe_fail(e, err, errlen, rc, "MEMMOVE submission failed", 0);
-            uint8_t st = mdsa_dsa_engine_wait_record(e, rk, deadline);
-            if (!st) {
-                snprintf(what, sizeof what, "MEMMOVE: no completion within %llu ms",
-                         (unsigned long long)(timeout_ns / 1000000));
-                return probe_fail(e, err, errlen, -ETIMEDOUT, what, 0);
-            }
-            if ((st & MDSA_ST_MASK) != MDSA_ST_SUCCESS)
-                return probe_fail(e, err, errlen, -EIO, "MEMMOVE", st);
-        }
+    for (unsigned k = 0; !e->batch_ok && k < 2; k++) { /* two lone MEMMOVEs */
+        struct mdsa_desc d;
+        struct mdsa_cr *rk = &e->probe[1 + k].cr;
+        memset(rk, 0, sizeof *rk);
+        probe_desc(e, &d, k, rk);
+        if ((rc = probe_run(e, &d, rk, deadline, timeout_ns, "MEMMOVE", &st, err, errlen)))
+            return rc;
+        if ((st & MDSA_ST_MASK) != MDSA_ST_SUCCESS)
+            return probe_fail(e, err, errlen, -EIO, "MEMMOVE", st);
     }
     for (unsigned k = 0; k < 2; k++)
         if (memcmp(e->probe_buf + (size_t)k * PROBE_BYTES,
