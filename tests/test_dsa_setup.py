@@ -221,7 +221,7 @@ def run_lane(tree, **env):
     setup_args = f"--sysfs {tree.sysfs} --devdir {tree.devdir} --accel-config {tree.bin}"
     e = dict(os.environ, FAKE_SYSFS=str(tree.sysfs), FAKE_ACCFG_LOG=str(tree.log),
              FAKE_DEVDIR=str(tree.devdir), MEMIF_DSA_SETUP="1", MEMIF_DSA_SETUP_ARGS=setup_args,
-             MEMIF_DSA_HW_REPORT=str(tree.tmp / "out"),
+             MEMIF_DSA_HW_REPORT=str(tree.tmp / "out"), MEMIF_PYTHON=sys.executable,
              # the fake nodes are plain files: write() only, a short probe
              MEMIF_DSA_EMU=f"sysfs={tree.sysfs},devdir={tree.devdir},submit=write,probe_ms=20")
     e.update(env)
