@@ -413,6 +413,8 @@ static int wq_init(struct mdsa_emu *emu, struct emu_wq *w, unsigned idx, char *e
     i->max_xfer = c->max_xfer;   /* as sysfs would show them; the device */
     i->max_batch = c->max_batch; /* enforces mdsa_emu_device_max_*() */
     w->limit = c->mode == MDSA_WQ_SHARED ? i->threshold : c->wq_size;
+    w->max_xfer = mdsa_emu_device_max_xfer(c);
+    w->max_batch = mdsa_emu_device_max_batch(c);
     w->cap = c->wq_size;
     w->ring = aligned_alloc(64, sizeof(struct emu_entry) * w->cap);
     w->late_cap = LATE_CAP;

@@ -359,7 +359,6 @@ static void exec_work(struct emu_wq *w, const struct mdsa_desc *d, struct mdsa_c
 {
     uint8_t op = mdsa_desc_opcode(d);
     uint32_t fl = mdsa_desc_flags(d);
-    const struct mdsa_emu_config *c = &w->emu->cfg;
     if (!op_supported(op)) {
         rec->status = MDSA_ST_BAD_OPCODE;
         return;
@@ -382,7 +381,7 @@ static void exec_work(struct emu_wq *w, const struct mdsa_desc *d, struct mdsa_c
         rec->status = MDSA_ST_SUCCESS;
         return;
     }
-    if (d->size == 0 || d->size > mdsa_emu_device_max_xfer(c)) {
+    if (d->size == 0 || d->size > w->max_xfer) {
         rec->status = MDSA_ST_XFER_ERANGE;
         return;
     }
@@ -577,7 +576,7 @@ static void exec_batch(struct emu_wq *w, const struct mdsa_desc *d, struct mdsa_
         rec->status = MDSA_ST_NOZERO_RESERVE;
         return;
     }
-    if (count < 2 || count > mdsa_emu_device_max_batch(c)) {
+    if (count < 2 || count > w->max_batch) {
         rec->status = MDSA_ST_DESC_CNT_ERANGE;
         return;
     }

@@ -33,6 +33,7 @@ struct emu_wq {
     struct mdsa_emu *emu;
     unsigned idx;
     uint32_t limit;      /* dedicated: size; shared: threshold */
+    uint32_t max_xfer, max_batch; /* what the device enforces (mdsa_emu_device_max_*) */
 
     /* Submission side.  Async: guarded by q_mu.  Sync: by x_mu (the
      * submitter executes inline, so one lock covers both). */
