@@ -174,14 +174,15 @@ static void test_lost_record_of_failed_batch_member(void)
 }
 
 /* The device is still busy with a copy when the engine's timeout fires
- * and writes the destination 300 ms later.  Finishing on the CPU and
+ * and writes the destination a second later (long enough that a loaded
+ * machine still polls inside it).  Finishing on the CPU and
  * reporting the burst complete would let that late write land in a
  * buffer the application has already reused; the engine drains first. */
 static void test_timeout_while_device_busy_reused_buffer_unchanged(void)
 {
     struct rig r;
     rig_up(&r, "async=1,timeout_ms=20", 4, 1500);
-    arm(r.e, MDSA_EMU_FAULT_STALL, 0, (int64_t)(300 * MS));
+    arm(r.e, MDSA_EMU_FAULT_STALL, 0, (int64_t)(1000 * MS));
     rig_submit(&r);
     device_took_it(&r);
     CHECK_EQ(mdsa_engine_wait(r.e, r.t), 0);
