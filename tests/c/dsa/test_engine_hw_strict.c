@@ -1,8 +1,10 @@
 /* The DSA engine against the emulator's hw-strict profile: one test per
  * way real SPR/EMR hardware loses data for a careless host.  Each checks
  * that no byte is lost or corrupted and that the recovery is counted.
- * (Run against the engine before issue 13 every one of them fails: see
- * the commit that added this file.) */
+ * (The engine before these checks fails them: a short copy for the lost
+ * member record, the reused buffer overwritten by the late write, a 5 s
+ * wait and then the CPU for good for a drop or a lost record, every
+ * BATCH refused for max_batch_size 100.) */
 #include <errno.h>
 #include <sys/resource.h>
 #include <unistd.h>
