@@ -43,6 +43,8 @@ typedef enum { MEMIF_INTERFACE_MODE_ETHERNET, MEMIF_INTERFACE_MODE_IP,
 #define MEMIF_QUEUE_FLAG_POLLING ...
 #define MDSA_TX_WAIT ...
 #define MDSA_DSA_DEFAULT_THRESHOLD ...
+#define MDSA_ENGINE_NORMAL ...
+#define MDSA_ENGINE_CPU_ONLY ...
 
 typedef void *memif_conn_handle_t;
 typedef void *memif_socket_handle_t;
@@ -101,7 +103,8 @@ int memif_poll_event(memif_socket_handle_t sock, int timeout);
 int memif_set_rx_mode(memif_conn_handle_t conn, memif_rx_mode_t rx_mode, uint16_t qid);
 int memif_get_details(memif_conn_handle_t conn, memif_details_t *md, char *buf, ssize_t buflen);
 
-struct mdsa_engine_counters { @ENGINE_COUNTERS@ ...; };
+struct mdsa_engine_counters { @ENGINE_COUNTERS@
+    uint32_t state; uint32_t memory_locked; char state_reason[128]; char note[160]; ...; };
 typedef struct mdsa_engine_counters mdsa_engine_counters_t;
 
 typedef struct { @STATS_COUNTERS@ mdsa_engine_counters_t engine; ...; } mdsa_stats_t;

@@ -131,12 +131,14 @@ def cmd_info(a):
         "library": __version__,
         "protocol": protocol_version(),
         "engines": {},
+        "engine_state": {},
     }
     for e in ENGINES:
-        err = ffi.new("char[256]")
         # an engine is available if an interface could use it
-        probe = _probe_engine(e, err)
-        info["engines"][e] = probe
+        ok, text, state = _probe_engine(e, a.dsa_config)
+        info["engines"][e] = (ok, text)
+        if state:
+            info["engine_state"][e] = state
     info["dsa"] = dsa_info(a.dsa_config)
     if a.json:
         print(json.dumps(info, indent=2))
@@ -145,6 +147,11 @@ def cmd_info(a):
         print("copy engines:")
         for e, (ok, text) in info["engines"].items():
             print(f"  {e:8s} {'available' if ok else 'unavailable'}: {text}")
+            st = info["engine_state"].get(e)
+            if st and e != "cpu":
+                print(f"           state {st['state']}{': ' + st['state_reason'] if st['state_reason'] else ''}; "
+                      f"descriptors/records {'locked (mlock)' if st['memory_locked'] else 'prefaulted, not locked'}"
+                      f"{'; ' + st['note'] if st['note'] else ''}")
         print(info["dsa"].rstrip())
     return 0
 
@@ -159,13 +166,17 @@ def dsa_info(config=None):
     return ffi.string(buf).decode()
 
 
-def _probe_engine(name, err):
+def _probe_engine(name, dsa_config=None):
+    """(available, backend or why not, engine state) of one copy engine."""
     sock = f"@memif-dsa-info-{time.monotonic_ns()}"
     try:
-        with Interface("primary", sock, engine=name) as iface:
-            return True, iface.engine_name
+        with Interface("primary", sock, engine=name,
+                       dsa_config=dsa_config if name != "cpu" else None) as iface:
+            eng = iface.stats()["engine"]
+            state = {k: eng[k] for k in ("state", "state_reason", "memory_locked", "note")}
+            return True, eng["name"], state
     except (ValueError, MemifError) as e:
-        return False, str(e).split(": ", 1)[-1]
+        return False, str(e).split(": ", 1)[-1], None
 
 
 def main(argv=None):

@@ -27,7 +27,8 @@ RX_MODES = ("interrupt", "polling")
 MAX_QUEUES = 255
 # Counter names come from the C struct types (declared once, in memif_dsa.h).
 STATS_FIELDS = tuple(name for name, _ in ffi.typeof("mdsa_stats_t").fields if name != "engine")
-ENGINE_FIELDS = tuple(name for name, _ in ffi.typeof("mdsa_engine_counters_t").fields)
+ENGINE_FIELDS = tuple(name for name, f in ffi.typeof("mdsa_engine_counters_t").fields
+                      if f.type is ffi.typeof("uint64_t"))
 _UNSET = object()
 
 # Sockets alive in this process: waiting runs all their event loops, so both
@@ -396,6 +397,11 @@ class Interface(_Closable):
         check(lib.mdsa_get_stats(self.handle, st))
         out = {k: getattr(st, k) for k in STATS_FIELDS}
         out["engine"] = {k: getattr(st.engine, k) for k in ENGINE_FIELDS}
+        out["engine"]["memory_locked"] = bool(st.engine.memory_locked)
+        out["engine"]["note"] = string(st.engine.note)
+        out["engine"]["state"] = ("cpu-only" if st.engine.state == lib.MDSA_ENGINE_CPU_ONLY
+                                  else "normal")
+        out["engine"]["state_reason"] = string(st.engine.state_reason)
         out["engine"]["name"] = self.engine_name
         out["engine"]["backend"] = out["engine"]["name"]  # deprecated alias, one release
         return out

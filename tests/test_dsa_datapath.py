@@ -4,6 +4,7 @@ roles and directions, synchronous and asynchronous, with page faults at
 random offsets and with the work queue full; indices published only after
 the copies completed."""
 
+import json
 import random
 import zlib
 import subprocess
@@ -15,11 +16,19 @@ from fixtures.reflector import start_reflector
 from libmemif_dsa import Interface
 from memif_helpers import assert_same_packets, transfer, unique_socket
 
+# The emulator runs its default hw-strict profile (as SPR/EMR hardware):
+# a full dedicated WQ drops descriptors, lost records are never written.
 CONFIGS = {
     "sync": "",
     "async": "async=1,latency_ns=20000",
     "page-faults": "fault_rate=0.3,seed=11",
-    "queue-full": "qfull_rate=0.3,seed=12",
+    # a shared WQ answering retry, no retries: bursts go to the CPU
+    "queue-full": "mode=shared,qfull_rate=0.3,retries=0,seed=12",
+    # a dedicated WQ overrun: dropped descriptors, found through the
+    # device's software errors, redone by the CPU after a drain
+    "dropped-descriptors": "qfull_rate=0.3,seed=12",
+    # DSA 1.x: records on faulting addresses are never written
+    "lost-records": "cr_fault_rate=0.1,seed=16",
     "shared-wq": "mode=shared,wq_size=8,threshold=4,seed=13",
     "async+faults+full": "async=1,latency_ns=5000,fault_rate=0.2,qfull_rate=0.2,cr_fault_rate=0.05,seed=14",
     "write-submission": "submit=write,seed=15",
@@ -41,14 +50,19 @@ def test_dsa_emu_byte_exact_both_roles_and_directions(make_pair, cfg):
         eng = side.stats()["engine"]
         assert eng["name"].startswith("dsa-emu(")
         assert eng["descriptors"] > 0
-        # write() submission refuses BATCH (as the kernel does): lone descriptors
+        # write() on a DSA 1.x device with the erratum refuses BATCH (as the kernel does)
         assert (eng["batches"] == 0) == (cfg == "write-submission")
         if "fault" in cfg:
             assert eng["partial_completions"] > 0, "faults were injected and resumed"
-        if "full" in cfg:
-            assert eng["queue_full"] > 0, "full queues sent bursts to the CPU"
-        if cfg == "shared-wq":
-            assert "shared" in eng["name"]
+        if cfg == "queue-full":
+            assert eng["queue_full"] > 0 and eng["fallback_queue_full"] > 0
+        if cfg in ("dropped-descriptors", "lost-records", "async+faults+full"):
+            assert eng["lost_completions"] > 0 and eng["swerrors"] > 0, eng
+            assert eng["timeouts"] > 0, "each loss was found by a drain"
+        # whatever was injected, the engine saw it once and kept the device
+        assert eng["emu_faults"] == eng["partial_completions"] + eng["errors"] + eng["refusals"]
+        assert eng["state"] == "normal", eng["state_reason"]
+        assert eng["wq_resets"] == 0
 
 
 @pytest.mark.parametrize("cfg", ["sync", "async+faults+full"])
@@ -117,6 +131,14 @@ def test_info_lists_dsa_devices_and_emulator():
                        capture_output=True, text=True)
     assert r.returncode == 0
     assert "DSA hardware:" in r.stdout and "async=1" in r.stdout
+    assert "profile=hw-strict" in r.stdout, "hw-strict is the default profile"
+    assert "timeout_ms=100" in r.stdout
+    assert "state normal; descriptors/records" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "libmemif_dsa", "info", "--json", "--dsa-config",
+                        "mlock=0,max_batch=100"], capture_output=True, text=True)
+    st = json.loads(r.stdout)["engine_state"]["dsa-emu"]
+    assert st["memory_locked"] is False and "prefaulted" in st["note"]
+    assert "max_batch_size 100 used as 64" in st["note"]
     r = subprocess.run([sys.executable, "-m", "libmemif_dsa", "info", "--dsa-config", "nope=1"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "nope" in r.stderr

@@ -31,26 +31,53 @@ const char *mdsa_version(void);
 /* Counters kept by every copy engine (DSA fields stay 0 on the CPU
  * engine), declared once: X(field, description).  Python reads the field
  * names from the struct type. */
-#define MDSA_ENGINE_COUNTERS(X)                                                       \
-    X(bursts, "bursts accepted")                                                      \
-    X(copies, "copy operations accepted")                                             \
-    X(bytes, "bytes accepted")                                                        \
-    X(descriptors, "DSA work descriptors built")                                      \
-    X(batches, "DSA BATCH descriptors submitted")                                     \
-    X(bytes_offloaded, "bytes copied by DSA (device or emulator)")                    \
-    X(cpu_small, "copies kept on the CPU by the size threshold")                      \
-    X(cpu_fallbacks, "copies finished by the CPU after a DSA error")                  \
-    X(partial_completions, "page-fault partial completions resumed")                  \
-    X(retries, "shared work-queue submissions retried")                               \
-    X(queue_full, "bursts copied by the CPU because the queue was full")              \
-    X(errors, "completion records with an error status")
+#define MDSA_ENGINE_COUNTERS(X)                                                              \
+    X(bursts, "bursts accepted")                                                             \
+    X(copies, "copy operations accepted")                                                    \
+    X(bytes, "bytes accepted")                                                               \
+    X(descriptors, "DSA work descriptors the queue accepted")                                \
+    X(batches, "DSA BATCH descriptors the queue accepted")                                   \
+    X(bytes_offloaded, "bytes copied by DSA (device or emulator)")                           \
+    X(cpu_small, "copies kept on the CPU by the size threshold")                             \
+    X(cpu_fallbacks, "copies meant for DSA that the CPU did: the sum of the next three")     \
+    X(fallback_errors, "  an error status, a rejected batch, a broken queue or a lost "      \
+                       "completion")                                                         \
+    X(fallback_queue_full, "  no room in the work queue (or the engine's ring)")             \
+    X(fallback_cpu_only, "  the engine had switched to the CPU for good (state)")            \
+    X(partial_completions, "page-fault partial completions resumed")                         \
+    X(retries, "shared work-queue submissions retried")                                      \
+    X(queue_full, "bursts with copies done by the CPU for lack of room")                     \
+    X(refusals, "submission attempts the work queue refused (full/busy)")                    \
+    X(errors, "completion records with an error status")                                     \
+    X(emu_faults, "emulator only: faults and refusals it produced, as of the last one the "  \
+                  "engine saw (each shows up once in partial_completions, errors or "        \
+                  "refusals)")                                                               \
+    X(timeouts, "drains started (overdue completion or software error): the queue is "       \
+                "drained before any CPU copy, so the device cannot write what the CPU "      \
+                "finishes")                                                                  \
+    X(lost_completions, "descriptors whose completion never came (dropped by a full "        \
+                        "dedicated WQ, record never written), redone by the CPU after the "  \
+                        "drain; also in fallback_errors")                                    \
+    X(swerrors, "software errors the device reported")                                       \
+    X(wq_resets, "drains that never completed: the WQ was reset")
 
 #define MDSA_COUNTER_FIELD(name, doc) uint64_t name;
 
 struct mdsa_engine_counters {
     MDSA_ENGINE_COUNTERS(MDSA_COUNTER_FIELD)
+    /* engine state, not counters */
+    uint32_t state;               /* MDSA_ENGINE_NORMAL or MDSA_ENGINE_CPU_ONLY */
+    uint32_t memory_locked;       /* 1: descriptors and records mlock()ed; 0: prefaulted */
+    char state_reason[128];       /* why the engine is CPU_ONLY ("" otherwise) */
+    char note[160];               /* what the engine adapted to: limits rounded down, BATCH
+                                     refused, memory not locked ("" when nothing) */
 };
 typedef struct mdsa_engine_counters mdsa_engine_counters_t;
+
+/* Engine state (counters' `state`): a DSA engine that has given up on the
+ * device (a completion never came) copies every later byte on the CPU. */
+#define MDSA_ENGINE_NORMAL 0
+#define MDSA_ENGINE_CPU_ONLY 1
 
 /* Default size threshold of the DSA engines: shorter copies stay on the
  * CPU (see README, "Copy engines"). */
