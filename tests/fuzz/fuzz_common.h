@@ -6,7 +6,6 @@
 #ifndef MDSA_FUZZ_COMMON_H
 #define MDSA_FUZZ_COMMON_H
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tcore.h" /* open_fds(), test_alloc(): shared with the core's unit tests */
 #include "wire.h"
 
 /* ---- the fuzzer's bytes ---------------------------------------------------- */
@@ -157,22 +157,10 @@ static inline bool next_record(struct fin *in, struct record *r)
 
 /* ---- leaks ---------------------------------------------------------------------- */
 
-static inline int open_fd_count(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    if (!d)
-        return -1;
-    while (readdir(d))
-        n++;
-    closedir(d);
-    return n;
-}
-
 /* An input that leaves an fd open is a finding: crash so libFuzzer keeps it. */
 static inline void assert_no_fd_leak(int before, const char *harness)
 {
-    int after = open_fd_count();
+    int after = open_fds();
     if (after != before) {
         fprintf(stderr, "%s: fd leak: %d open fds before the input, %d after\n", harness, before,
                 after);

@@ -28,9 +28,6 @@ struct chan {
 
 static void iface(struct mconn *c, bool primary, uint32_t id, uint8_t mode, const char *secret)
 {
-    static struct mdsa_alloc al;
-    static memif_socket_args_t none;
-    mdsa_alloc_init(&al, &none);
     memif_conn_args_t a;
     memset(&a, 0, sizeof a);
     a.is_master = primary;
@@ -41,7 +38,7 @@ static void iface(struct mconn *c, bool primary, uint32_t id, uint8_t mode, cons
     snprintf((char *)a.interface_name, sizeof a.interface_name, "fuzz%u", id);
     if (secret)
         snprintf((char *)a.secret, sizeof a.secret, "%s", secret);
-    if (conn_init(c, &a, &al, NULL, &no_trace, NULL))
+    if (conn_init(c, &a, test_alloc(), NULL, &no_trace, NULL))
         abort();
 }
 
@@ -70,7 +67,7 @@ static void act(struct chan *ch, const struct ctl_out *o)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int fds0 = open_fd_count();
+    int fds0 = open_fds();
     struct mconn c0, c1, c2;
     iface(&c0, true, 0, MEMIF_INTERFACE_MODE_ETHERNET, NULL);
     iface(&c1, true, 1, MEMIF_INTERFACE_MODE_IP, "fuzz-secret");

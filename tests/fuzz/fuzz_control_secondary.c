@@ -21,10 +21,7 @@ static int chan_token;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int fds0 = open_fd_count();
-    static struct mdsa_alloc al;
-    static memif_socket_args_t none;
-    mdsa_alloc_init(&al, &none);
+    int fds0 = open_fds();
     memif_conn_args_t a;
     memset(&a, 0, sizeof a);
     a.interface_id = 7;
@@ -34,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snprintf((char *)a.interface_name, sizeof a.interface_name, "fuzz-sec");
     snprintf((char *)a.secret, sizeof a.secret, "s3cret");
     struct mconn c;
-    if (conn_init(&c, &a, &al, NULL, &no_trace, NULL))
+    if (conn_init(&c, &a, test_alloc(), NULL, &no_trace, NULL))
         abort();
     struct ctl ctl;
     struct fin in = {data, size};

@@ -25,14 +25,11 @@ struct peer {
 
 static void init_conn(struct mconn *c, bool primary, uint16_t buffer_size)
 {
-    static struct mdsa_alloc al;
-    static memif_socket_args_t none;
-    mdsa_alloc_init(&al, &none);
     memif_conn_args_t a;
     memset(&a, 0, sizeof a);
     a.is_master = primary;
     a.buffer_size = buffer_size;
-    if (conn_init(c, &a, &al, NULL, &no_trace, NULL))
+    if (conn_init(c, &a, test_alloc(), NULL, &no_trace, NULL))
         abort();
 }
 
@@ -168,7 +165,7 @@ static bool op(struct mconn *c, struct peer *p, struct fin *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int fds0 = open_fd_count();
+    int fds0 = open_fds();
     struct fin in = {data, size};
     uint8_t mode = fin_u8(&in);
     bool primary = !(mode & 1);

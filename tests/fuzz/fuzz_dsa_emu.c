@@ -13,8 +13,8 @@
  * alignment, or to an address the emulator must treat as unmapped (the
  * null page, non-canonical, wrapping).  Batch lists hold only descriptors
  * built the same way, and no operation can write into them. */
-#include "engines/dsa/emu.h"
 #include "fuzz_common.h"
+#include "tutil.h" /* emu_from(): shared with the DSA unit tests */
 
 #define DATA_LEN (256u << 10)
 #define DATA_SLACK (64u << 10)  /* the largest max_xfer of the profiles */
@@ -78,28 +78,11 @@ static void make_desc(struct fin *in, struct mdsa_desc *d)
     d->completion_addr = map_addr(d->completion_addr, REC);
 }
 
-static struct mdsa_emu *make_emu(uint8_t which)
-{
-    struct mdsa_emu_config c;
-    char err[256];
-    mdsa_emu_config_default(&c);
-    if (mdsa_emu_config_parse(&c, profiles[which % NPROFILES], err, sizeof err)) {
-        fprintf(stderr, "fuzz_dsa_emu: profile: %s\n", err);
-        abort();
-    }
-    struct mdsa_emu *e = mdsa_emu_create(&c, err, sizeof err);
-    if (!e) {
-        fprintf(stderr, "fuzz_dsa_emu: %s\n", err);
-        abort();
-    }
-    return e;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fin in = {data, size};
     memset(list_area, 0, sizeof list_area);
-    struct mdsa_emu *emu = make_emu(fin_u8(&in));
+    struct mdsa_emu *emu = emu_from(profiles[fin_u8(&in) % NPROFILES]);
     struct mdsa_wq *wq = mdsa_emu_wq(emu, 0);
     for (int k = 0; k < 64 && in.n; k++) {
         struct mdsa_desc d[4];
