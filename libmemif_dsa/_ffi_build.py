@@ -37,6 +37,8 @@ typedef enum { MEMIF_INTERFACE_MODE_ETHERNET, MEMIF_INTERFACE_MODE_IP,
 #define MEMIF_QUEUE_FLAG_POLLING ...
 #define MDSA_TX_WAIT ...
 #define MDSA_DSA_DEFAULT_THRESHOLD ...
+#define MDSA_ENGINE_NORMAL ...
+#define MDSA_ENGINE_CPU_ONLY ...
 
 typedef void *memif_conn_handle_t;
 typedef void *memif_socket_handle_t;
@@ -98,7 +100,9 @@ int memif_get_details(memif_conn_handle_t conn, memif_details_t *md, char *buf, 
 struct mdsa_engine_counters {
     uint64_t bursts; uint64_t copies; uint64_t bytes; uint64_t descriptors; uint64_t batches;
     uint64_t bytes_offloaded; uint64_t cpu_small; uint64_t cpu_fallbacks;
-    uint64_t partial_completions; uint64_t retries; uint64_t queue_full; uint64_t errors; ...;
+    uint64_t fallback_errors; uint64_t fallback_queue_full; uint64_t fallback_cpu_only;
+    uint64_t partial_completions; uint64_t retries; uint64_t queue_full; uint64_t refusals;
+    uint64_t errors; uint64_t emu_faults; uint32_t state; char state_reason[128]; ...;
 };
 typedef struct mdsa_engine_counters mdsa_engine_counters_t;
 

@@ -377,7 +377,11 @@ class Interface(_Closable):
             "interrupts_received", "peer_violations")}
         out["engine"] = {k: getattr(st.engine, k) for k in (
             "bursts", "copies", "bytes", "descriptors", "batches", "bytes_offloaded", "cpu_small",
-            "cpu_fallbacks", "partial_completions", "retries", "queue_full", "errors")}
+            "cpu_fallbacks", "fallback_errors", "fallback_queue_full", "fallback_cpu_only",
+            "partial_completions", "retries", "queue_full", "refusals", "errors", "emu_faults")}
+        out["engine"]["state"] = ("cpu-only" if st.engine.state == lib.MDSA_ENGINE_CPU_ONLY
+                                  else "normal")
+        out["engine"]["state_reason"] = string(st.engine.state_reason)
         out["engine"]["backend"] = string(lib.mdsa_engine_backend(self.handle))
         return out
 

@@ -26,17 +26,34 @@ struct mdsa_engine_counters {
     uint64_t bursts;              /* bursts accepted */
     uint64_t copies;              /* copy operations accepted */
     uint64_t bytes;               /* bytes accepted */
-    uint64_t descriptors;         /* DSA work descriptors built */
-    uint64_t batches;             /* DSA BATCH descriptors submitted */
+    uint64_t descriptors;         /* DSA work descriptors the queue accepted */
+    uint64_t batches;             /* DSA BATCH descriptors the queue accepted */
     uint64_t bytes_offloaded;     /* bytes copied by DSA (device or emulator) */
     uint64_t cpu_small;           /* copies kept on the CPU by the size threshold */
-    uint64_t cpu_fallbacks;       /* copies finished by the CPU after a DSA error */
+    uint64_t cpu_fallbacks;       /* copies meant for DSA that the CPU did; the sum of: */
+    uint64_t fallback_errors;     /*   an error status, a rejected batch, a broken queue or
+                                       a completion that never came */
+    uint64_t fallback_queue_full; /*   no room in the work queue (or the engine's ring) */
+    uint64_t fallback_cpu_only;   /*   the engine had switched to the CPU for good (state) */
     uint64_t partial_completions; /* page-fault partial completions resumed */
     uint64_t retries;             /* shared work-queue submissions retried */
-    uint64_t queue_full;          /* bursts copied by the CPU because the queue was full */
+    uint64_t queue_full;          /* bursts with copies done by the CPU for lack of room */
+    uint64_t refusals;            /* submission attempts the work queue refused (full/busy) */
     uint64_t errors;              /* completion records with an error status */
+    /* Emulator only: page faults, batch-list faults and refused submissions
+     * it produced (injected, or a real full queue), as of the last one the
+     * engine saw.  Each shows up once in partial_completions, errors or
+     * refusals (portal submission). */
+    uint64_t emu_faults;
+    uint32_t state;               /* MDSA_ENGINE_NORMAL or MDSA_ENGINE_CPU_ONLY */
+    char state_reason[128];       /* why the engine is CPU_ONLY ("" otherwise) */
 };
 typedef struct mdsa_engine_counters mdsa_engine_counters_t;
+
+/* Engine state (counters' `state`): a DSA engine that has given up on the
+ * device (a completion never came) copies every later byte on the CPU. */
+#define MDSA_ENGINE_NORMAL 0
+#define MDSA_ENGINE_CPU_ONLY 1
 
 /* Default size threshold of the DSA engines: shorter copies stay on the
  * CPU (see README, "Copy engines"). */

@@ -163,6 +163,8 @@ static void test_partial_completion_resumed(void)
     CHECK_EQ(mdsa_engine_wait(e, t), 0);
     CHECK(ops_ok(ops, 1));
     CHECK_EQ(ctr(e)->partial_completions, 2);
+    CHECK_EQ(ctr(e)->emu_faults, 2); /* what the emulator injected, as the engine saw it */
+    CHECK_EQ(ctr(e)->cpu_fallbacks, 0); /* a resumed copy is no fallback */
     e->ops->destroy(e);
     free(dst);
 }
@@ -202,7 +204,9 @@ static void test_error_status_finished_by_cpu(void)
     CHECK(ops_ok(ops, 16));
     CHECK_EQ(ctr(e)->errors, 2);
     CHECK_EQ(ctr(e)->cpu_fallbacks, 2);
+    CHECK_EQ(ctr(e)->fallback_errors, 2);
     CHECK_EQ(ctr(e)->bytes_offloaded, 14 * 1500);
+    CHECK_EQ(ctr(e)->state, MDSA_ENGINE_NORMAL); /* errors are repaired, not fatal */
     /* batch-list fault: members from descs_completed on never ran */
     memset(dst, 0, 16 * 1500);
     arm(e, MDSA_EMU_FAULT_BATCH_LIST, 0, 5);
@@ -211,6 +215,8 @@ static void test_error_status_finished_by_cpu(void)
     CHECK(ops_ok(ops, 16));
     CHECK_EQ(ctr(e)->errors, 3);
     CHECK_EQ(ctr(e)->cpu_fallbacks, 2 + 11);
+    CHECK_EQ(ctr(e)->fallback_errors, 2 + 11);
+    CHECK_EQ(ctr(e)->emu_faults, 1); /* the batch-list fault (scripted errors are not faults) */
     e->ops->destroy(e);
     free(dst);
 }
@@ -230,6 +236,14 @@ static void test_queue_full_copies_on_cpu(void)
     CHECK_EQ(ctr(e)->queue_full, 1);
     CHECK_EQ(ctr(e)->bytes_offloaded, 0);
     CHECK_EQ(ctr(e)->batches, 0);
+    /* a full queue's CPU copies are fallbacks with that reason, and the
+     * descriptors it refused were never counted as submitted */
+    CHECK_EQ(ctr(e)->cpu_fallbacks, 16);
+    CHECK_EQ(ctr(e)->fallback_queue_full, 16);
+    CHECK_EQ(ctr(e)->fallback_errors, 0);
+    CHECK_EQ(ctr(e)->descriptors, 0);
+    CHECK_EQ(ctr(e)->refusals, 1);
+    CHECK_EQ(ctr(e)->emu_faults, 1);
     e->ops->destroy(e);
     /* shared WQ always busy: retries spent, then the CPU */
     memset(dst, 0, 16 * 1500);
@@ -240,6 +254,10 @@ static void test_queue_full_copies_on_cpu(void)
     CHECK_EQ(ctr(e)->retries, 1);
     CHECK_EQ(ctr(e)->queue_full, 1);
     CHECK_EQ(mdsa_emu_stats_read(mdsa_engine_dsa_emu(e), 0).refused, 5);
+    CHECK_EQ(ctr(e)->refusals, 5); /* every refused attempt, as the queue counts them */
+    CHECK_EQ(ctr(e)->emu_faults, 5);
+    CHECK_EQ(ctr(e)->fallback_queue_full, 16);
+    CHECK_EQ(ctr(e)->descriptors, 0);
     e->ops->destroy(e);
     /* shared WQ busy twice, then accepting: retried, offloaded */
     e = mk("mode=shared", 0);
@@ -250,6 +268,9 @@ static void test_queue_full_copies_on_cpu(void)
     CHECK_EQ(ctr(e)->retries, 1);
     CHECK_EQ(ctr(e)->queue_full, 0);
     CHECK_EQ(ctr(e)->bytes_offloaded, 16 * 1500);
+    CHECK_EQ(ctr(e)->refusals, 2);
+    CHECK_EQ(ctr(e)->cpu_fallbacks, 0);
+    CHECK_EQ(ctr(e)->descriptors, 16);
     e->ops->destroy(e);
     free(dst);
 }
@@ -269,6 +290,9 @@ static void test_ring_and_wq_capacity(void)
     CHECK(ops_ok(ops[2], 4)); /* copied by the CPU at submit */
     CHECK_EQ(ctr(e)->queue_full, 1);
     CHECK_EQ(mdsa_emu_stats_read(mdsa_engine_dsa_emu(e), 0).refused, 0); /* never overflowed */
+    CHECK_EQ(ctr(e)->fallback_queue_full, 4); /* no room of our own: a fallback, no refusal */
+    CHECK_EQ(ctr(e)->refusals, 0);
+    CHECK_EQ(ctr(e)->descriptors, 8);
     CHECK_EQ(e->ops->poll(e, t[2]), 0); /* still ordered behind t[0], t[1] */
     mdsa_emu_pause(mdsa_engine_dsa_emu(e), 0, 0);
     CHECK_EQ(mdsa_engine_wait(e, t[2]), 0);
@@ -323,12 +347,18 @@ static void test_timeout_degrades_to_cpu(void)
     CHECK(ops_ok(ops, 4));
     CHECK_EQ(ctr(e)->errors, 1);
     CHECK_EQ(ctr(e)->cpu_fallbacks, 4);
+    CHECK_EQ(ctr(e)->fallback_errors, 4); /* the burst whose completion never came */
     CHECK_STR_CONTAINS(mdsa_engine_dsa_note(e), "completion timeout");
+    /* the switch to the CPU is a state anyone reading the counters sees */
+    CHECK_EQ(ctr(e)->state, MDSA_ENGINE_CPU_ONLY);
+    CHECK_STR_CONTAINS(ctr(e)->state_reason, "completion timeout on emu0.0");
     ops_fill(ops + 4, 4, dst + 4 * 1500, 1500);
     CHECK_EQ(e->ops->submit(e, ops + 4, 4, &t), 0);
     CHECK_EQ(e->ops->poll(e, t), 1); /* CPU from now on */
     CHECK(ops_ok(ops + 4, 4));
     CHECK_EQ(ctr(e)->cpu_fallbacks, 8);
+    CHECK_EQ(ctr(e)->fallback_cpu_only, 4);
+    CHECK_EQ(ctr(e)->descriptors, 4); /* only the first burst reached the queue */
     mdsa_emu_pause(emu, 0, 0);
     e->ops->destroy(e);
     free(dst);
@@ -387,6 +417,12 @@ static void stress(const char *cfg, size_t threshold, int bursts, uint64_t seed)
     CHECK(copies > 1000);
     const struct mdsa_engine_counters *c = ctr(e);
     CHECK_EQ(c->copies, copies);
+    /* every fallback has exactly one reason */
+    CHECK_EQ(c->cpu_fallbacks, c->fallback_errors + c->fallback_queue_full + c->fallback_cpu_only);
+    /* and every fault the emulator produced was seen once (portal submission;
+     * write() retries inside the "kernel" are not ours to count) */
+    if (!strstr(cfg, "submit=write"))
+        CHECK_EQ(c->emu_faults, c->partial_completions + c->errors + c->refusals);
     printf("  %-70s copies=%llu partial=%llu errors=%llu fallbacks=%llu full=%llu retries=%llu "
            "offloaded=%.1f%%\n",
            cfg, (unsigned long long)copies, (unsigned long long)c->partial_completions,

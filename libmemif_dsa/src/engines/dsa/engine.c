@@ -100,11 +100,33 @@ static void cpu_copy(const struct seg *s, uint32_t from, uint32_t to)
         memmove(s[i].dst, s[i].src, s[i].len);
 }
 
+/* Copies from..to of a unit go to the CPU; `reason` is the counter of
+ * engine.h's fallback_* the CPU copies are charged to. */
+static void fall_back(struct dsa_engine *e, uint64_t *reason, const struct seg *s, uint32_t from,
+                      uint32_t to)
+{
+    cpu_copy(s, from, to);
+    e->base.ctr.cpu_fallbacks += to - from;
+    *reason += to - from;
+}
+
+/* Something other than success happened: bring the emulator's own count
+ * of what it produced up to date (off the fast path; nothing on hardware). */
+static void note_fault(struct dsa_engine *e)
+{
+    if (!e->emu)
+        return;
+    struct mdsa_emu_stats s = mdsa_emu_stats_read(e->emu, 0);
+    e->base.ctr.emu_faults = s.page_faults + s.batch_faults + s.refused;
+}
+
 /* Consume one descriptor's completion (record r, status st). */
 static void finish_desc(struct dsa_engine *e, const struct seg *s, const struct mdsa_cr *r,
                         uint8_t st)
 {
     struct mdsa_engine_counters *c = &e->base.ctr;
+    if ((st & MDSA_ST_MASK) != MDSA_ST_SUCCESS)
+        note_fault(e);
     switch (st & MDSA_ST_MASK) {
     case MDSA_ST_SUCCESS:
         c->bytes_offloaded += s->len;
@@ -125,8 +147,7 @@ static void finish_desc(struct dsa_engine *e, const struct seg *s, const struct 
     }
     default: /* any error: this copy is redone by the CPU */
         c->errors++;
-        c->cpu_fallbacks++;
-        memmove(s->dst, s->src, s->len);
+        fall_back(e, &c->fallback_errors, s, 0, 1);
         return;
     }
 }
@@ -147,13 +168,16 @@ static int not_yet(struct dsa_engine *e, struct unit *u)
         return 0;
     uint32_t from = u->kind == U_WRITE ? u->checked : 0;
     uint32_t to = u->kind == U_WRITE ? u->sent : u->n;
+    struct mdsa_engine_counters *c = &e->base.ctr;
     e->degraded = 1;
-    e->base.ctr.errors++;
-    e->base.ctr.cpu_fallbacks += to - from;
-    cpu_copy(u->s, from, to);
-    snprintf(e->note, sizeof e->note,
+    c->errors++;
+    fall_back(e, &c->fallback_errors, u->s, from, to);
+    c->state = MDSA_ENGINE_CPU_ONLY;
+    snprintf(c->state_reason, sizeof c->state_reason,
              "completion timeout on %s: DSA disabled, copies continue on the CPU",
              e->wq->info.name);
+    snprintf(e->note, sizeof e->note, "%s", c->state_reason);
+    note_fault(e);
     return 1;
 }
 
@@ -185,10 +209,10 @@ static int unit_done(struct dsa_engine *e, struct unit *u)
         c->bytes_offloaded += u->bytes;
         return 1;
     }
+    note_fault(e);
     if (code != MDSA_ST_BATCH_FAIL && code != MDSA_ST_BATCH_PAGE_FAULT) {
         c->errors++; /* the batch itself was rejected */
-        c->cpu_fallbacks += u->n;
-        cpu_copy(u->s, 0, u->n);
+        fall_back(e, &c->fallback_errors, u->s, 0, u->n);
         return 1;
     }
     uint32_t done = u->cr->bytes_completed < u->n ? u->cr->bytes_completed : u->n;
@@ -203,10 +227,8 @@ static int unit_done(struct dsa_engine *e, struct unit *u)
         memcpy(&r, &u->d[i], sizeof r);
         finish_desc(e, &u->s[i], &r, ms);
     }
-    if (done < u->n) { /* never attempted (list fault or fence) */
-        c->cpu_fallbacks += u->n - done;
-        cpu_copy(u->s, done, u->n);
-    }
+    if (done < u->n) /* never attempted (list fault or fence) */
+        fall_back(e, &c->fallback_errors, u->s, done, u->n);
     return 1;
 }
 
@@ -267,7 +289,8 @@ static void unit_add(struct dsa_engine *e, struct unit *u, uint8_t *dst, const u
 enum { FB_FULL = 1, FB_ERR = 2 };
 
 /* Hand a filled unit to the queue.  Whatever the queue does not take is
- * copied by the CPU now; returns FB_* flags for the burst's counters. */
+ * copied by the CPU now; returns FB_* flags for the burst's counters.
+ * Descriptors and batches count once the queue has accepted them. */
 static int unit_flush(struct dsa_engine *e, struct unit *u)
 {
     struct mdsa_engine_counters *c = &e->base.ctr;
@@ -276,23 +299,28 @@ static int unit_flush(struct dsa_engine *e, struct unit *u)
     u->t0 = 0;
     u->spins = 0;
     u->checked = 0;
-    c->descriptors += u->n;
     if (e->write_mode) {
         uint32_t room = e->wq_limit - e->wq_inflight;
         uint32_t k = u->n < room ? u->n : room;
         int got = k ? mdsa_wq_write_retry(e->wq, u->d, k, &e->retry, &retries) : 0;
-        if (retries)
-            c->retries++;
-        if (got < 0) { /* the queue refused outright (not "busy") */
-            fb |= FB_ERR;
+        c->retries += retries != 0;
+        c->refusals += retries;
+        if (got < 0 && got != -ENOSPC) { /* the queue refused outright (not full, not busy) */
             c->errors++;
-            c->cpu_fallbacks += u->n;
-            got = 0;
-        } else if ((uint32_t)got < u->n) {
-            fb |= FB_FULL; /* no room, or a shared WQ stayed busy */
+            fall_back(e, &c->fallback_errors, u->s, 0, u->n);
+            note_fault(e);
+            return FB_ERR;
         }
-        if ((uint32_t)got < u->n)
-            cpu_copy(u->s, (uint32_t)got, u->n);
+        if (got < 0)
+            got = 0;
+        if ((uint32_t)got < u->n) { /* no room, or a shared WQ stayed busy */
+            c->refusals += (uint32_t)got < k; /* the attempt that ended it */
+            fall_back(e, &c->fallback_queue_full, u->s, (uint32_t)got, u->n);
+            fb |= FB_FULL;
+        }
+        if (retries || (uint32_t)got < k)
+            note_fault(e);
+        c->descriptors += (uint32_t)got;
         if (!got)
             return fb;
         u->kind = U_WRITE;
@@ -315,19 +343,23 @@ static int unit_flush(struct dsa_engine *e, struct unit *u)
             b.size = u->n;
             u->kind = U_BATCH;
             rc = mdsa_wq_submit_retry(e->wq, &b, &e->retry, &retries);
-            if (rc == MDSA_WQ_OK)
-                c->batches++;
         }
-        if (retries)
-            c->retries++;
-        if (rc != MDSA_WQ_OK) {
-            cpu_copy(u->s, 0, u->n);
-            if (rc < 0) { /* a broken queue, not a busy one */
-                c->errors++;
-                c->cpu_fallbacks += u->n;
-            }
-            return rc < 0 ? FB_ERR : FB_FULL;
+        c->retries += retries != 0;
+        c->refusals += retries;
+        if (retries || rc != MDSA_WQ_OK)
+            note_fault(e);
+        if (rc < 0) { /* a broken queue, not a busy one */
+            c->errors++;
+            fall_back(e, &c->fallback_errors, u->s, 0, u->n);
+            return FB_ERR;
         }
+        if (rc != MDSA_WQ_OK) { /* full, or a shared WQ busy after every retry */
+            c->refusals++;
+            fall_back(e, &c->fallback_queue_full, u->s, 0, u->n);
+            return FB_FULL;
+        }
+        c->descriptors += u->n;
+        c->batches += u->kind == U_BATCH;
         u->sent = u->n;
         u->wq_entries = 1;
     }
@@ -361,6 +393,7 @@ static int dsa_submit(mdsa_engine_t *eb, const struct mdsa_copy_op *ops, uint32_
         if (e->degraded) { /* after a completion timeout */
             memmove(dst, src, len);
             c->cpu_fallbacks++;
+            c->fallback_cpu_only++;
             continue;
         }
         uint32_t off = 0;
@@ -377,6 +410,8 @@ static int dsa_submit(mdsa_engine_t *eb, const struct mdsa_copy_op *ops, uint32_
         }
         if (off < len) { /* no free unit: the ring or the WQ is full */
             memmove(dst + off, src + off, len - off);
+            c->cpu_fallbacks++;
+            c->fallback_queue_full++;
             fb |= FB_FULL;
         }
     }
