@@ -132,6 +132,29 @@ def test_known_defect_rules_against_the_suite():
         tests, functions, excluded=["secondary"])
 
 
+def test_engine_check_words():
+    from fixtures.engine_check import SUMMED, problem
+    clean = dict.fromkeys(SUMMED, 0) | {"state": "normal", "state_reason": "", "engines": []}
+    clean.update(bytes=5000, bytes_offloaded=5000, descriptors=50)
+    assert problem(clean) is None
+    small = dict(clean, bytes_offloaded=0, descriptors=0, cpu_small=50)
+    assert problem(small) == ("DSA path not exercised: 0 of 5000 bytes offloaded, 50 CPU fallbacks "
+                              "(50 copies under the dsa_threshold)")
+    gave_up = dict(clean, bytes_offloaded=1000, cpu_fallbacks=40, fallback_errors=4,
+                   fallback_cpu_only=36, state="cpu-only",
+                   state_reason="completion timeout on wq0.0: DSA disabled")
+    assert problem(gave_up) == (
+        "DSA path not exercised: 1000 of 5000 bytes offloaded, 40 CPU fallbacks (4 after DSA "
+        "errors; 36 after the engine switched to the CPU; engine cpu-only: completion timeout "
+        "on wq0.0: DSA disabled)")
+    # fault cells: fallbacks must match what the emulator injected
+    full = dict(clean, bytes_offloaded=4000, cpu_fallbacks=10, fallback_queue_full=10,
+                refusals=3, emu_faults=3)
+    assert problem(full, faults=True) is None
+    assert "injected 4 faults but the engine saw 3" in problem(dict(full, emu_faults=4), faults=True)
+    assert "the emulator injected none" in problem(dict(clean), faults=True)
+
+
 def test_explanations_name_packet_offset_and_damage():
     a, b = P.tagged(300, seq=1), P.tagged(100, seq=2)
     assert explain([a, b], [a, b]) is None
