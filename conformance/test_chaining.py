@@ -81,7 +81,8 @@ def test_chain_with_one_slot_left(link, need, note, peer_role, engine):
 
     start = iface.details()["rx_queues"][0][peer_writes]
     pkts = [P.tagged(60, seq=0)] + [P.tagged(2 * bs, seq=i) for i in range(1, 9)] + [P.tagged(61, seq=9)]
-    assert iface.send(pkts[:8]) == 8              # 15 slots: 1 + 7 two-buffer packets
+    took = iface.send(pkts[:8])                  # 15 slots: 1 + 7 two-buffer packets
+    assert took == 8, f"our 16-slot ring took {took} of the first 8 packets (15 slots)"
     wait_filled(15, lk.timeouts.connect)
     assert filled() == 15, f"the peer reflected {filled()} of 15 slots"
     sent = 8
@@ -89,7 +90,8 @@ def test_chain_with_one_slot_left(link, need, note, peer_role, engine):
     while sent < len(pkts) and time.monotonic() < deadline:
         sent += iface.send(pkts[sent:])
         iface.poll(0.01)
-    assert sent == len(pkts)
+    assert sent == len(pkts), (f"{sent} of {len(pkts)} packets went out within "
+                               f"{lk.timeouts.connect:g}s: the peer stopped returning slots")
     # a peer that drops sends the one-buffer probe into the last slot; one
     # that holds packets sends nothing more until we free slots
     wait_filled(16, min(2.0, lk.timeouts.idle))
