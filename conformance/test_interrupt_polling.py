@@ -5,6 +5,7 @@ we receive in interrupt mode the peer must signal us (or we would sleep),
 and when the peer polls it must mask its rings (we then never signal it)."""
 
 import select
+import time
 
 import pytest
 
@@ -49,6 +50,18 @@ def test_peer_ring_flags_follow_its_rx_mode(link, need, peer_role, peer_rx_mode)
         assert sent > 0, "rule broken: the peer receives in interrupt mode, yet its rx ring masks interrupts"
 
 
+def send_one(lk, pkt):
+    """Queue one packet, waiting for a free slot (a secondary peer may hand
+    us its receive buffers only when it starts receiving)."""
+    deadline = time.monotonic() + lk.timeouts.connect
+    with awaiting("a free slot in our tx ring"):
+        while not lk.iface.send([pkt]):
+            assert time.monotonic() < deadline, (f"no free slot in our tx ring within "
+                                                 f"{lk.timeouts.connect:g}s: the peer gives us "
+                                                 f"no buffers")
+            lk.iface.poll(0.01)
+
+
 def test_peer_signals_after_publishing(link, peer_role):
     """Ours in interrupt mode, one packet at a time: when the peer's signal
     arrives, the packet it announces is already published.  A producer that
@@ -68,7 +81,7 @@ def test_peer_signals_after_publishing(link, peer_role):
             lk.iface.poll(0)
         before = lk.rx_index()
         pkt = P.tagged(60 + i, seq=i)
-        assert lk.iface.send([pkt]) == 1
+        send_one(lk, pkt)
         with awaiting(f"the peer's signal for reply {i}"):
             assert signalled(idle), (f"the peer did not signal our ring within {idle:g}s "
                                      f"(timeouts.idle) for reply {i}")
