@@ -123,7 +123,7 @@ class Lab:
             self.veth = VethPair(self.ns, mtu)
             self.sock = f"@mdsa-xdp-{uuid.uuid4().hex}"
             # every copy of ours through DSA on a DSA engine (checked in finish())
-            self.tester = engine_check.OurInterface("primary", self.sock, copy=engine,
+            self.tester = engine_check.OurInterface("primary", self.sock, engine=engine,
                                                     buffer_size=2048, ring_size=1024,
                                                     name="xdp-tester",
                                                     **engine_check.our_settings(engine))
@@ -138,7 +138,7 @@ class Lab:
         redirect program goes on end A with the bridge)."""
         ids = self.programs.xsk.ids() if self.transport == "afxdp" else {}
         self.bridge = start_bridge(self.sock, self.ns.name, self.veth.a, transport=self.transport,
-                                   xdp_mode=self.mode, copy=self.engine, cpu=self.cpu,
+                                   xdp_mode=self.mode, engine=self.engine, cpu=self.cpu,
                                    **engine_check.our_settings(self.engine), **ids)
         self.tester.wait_connected(30)      # runs our event loop: accepts the bridge
         self.bridge.wait_for(r"^connected$", 30)

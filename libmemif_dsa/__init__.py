@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """libmemif-dsa: memif 2.0 with CPU, Intel DSA and DSA-emulator copy engines.
 
     from libmemif_dsa import Interface
@@ -13,7 +14,8 @@ from .interface import Interface, Socket
 from .low_level import ffi as _ffi
 from .low_level import lib as _lib
 
-__version__ = "0.1.0"
+# the C library's version (MDSA_VERSION in memif_dsa.h, its one place)
+__version__ = _ffi.string(_lib.mdsa_version()).decode()
 PROTOCOL_VERSION = "2.0"
 
 __all__ = ["Interface", "Socket", "MemifError", "MemifTimeout", "__version__", "PROTOCOL_VERSION",

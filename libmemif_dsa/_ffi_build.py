@@ -1,15 +1,21 @@
-"""cffi (API mode) build of the C core into libmemif_dsa._memif_dsa.
+# SPDX-License-Identifier: Apache-2.0
+"""cffi (API mode) build of the C core, the copy engines and the tools
+into libmemif_dsa._memif_dsa.
 
-The declarations below mirror include/libmemif.h and include/memif_dsa.h;
-constants and enum values are taken from the headers by the compiler
-(``...``), so the C headers stay the one source of truth.
+The declarations below mirror include/libmemif.h, include/memif_dsa.h and
+src/tools/mdsa_tools.h; constants and enum values are taken from the headers
+by the compiler (``...``) and the statistics counters from the headers'
+X-macro lists, so the C headers stay the one source of truth.  The compiler
+flags are src/flags.mk's, shared with the Makefile and the C tests.
 
 MEMIF_DSA_SANITIZE=1 builds with AddressSanitizer and UBSan (run the tests
-with the sanitizer runtime preloaded; see ci/lanes/sanitizers).
+with the sanitizer runtime preloaded; see ci/lanes/30-sanitizers).
 """
 
 import glob
 import os
+import re
+import shlex
 
 from cffi import FFI
 
@@ -98,33 +104,23 @@ int memif_set_rx_mode(memif_conn_handle_t conn, memif_rx_mode_t rx_mode, uint16_
 int memif_get_queue_efd(memif_conn_handle_t conn, uint16_t qid, int *fd);
 int memif_get_details(memif_conn_handle_t conn, memif_details_t *md, char *buf, ssize_t buflen);
 
-struct mdsa_engine_counters {
-    uint64_t bursts; uint64_t copies; uint64_t bytes; uint64_t descriptors; uint64_t batches;
-    uint64_t bytes_offloaded; uint64_t cpu_small; uint64_t cpu_fallbacks;
-    uint64_t fallback_errors; uint64_t fallback_queue_full; uint64_t fallback_cpu_only;
-    uint64_t partial_completions; uint64_t retries; uint64_t queue_full; uint64_t refusals;
-    uint64_t errors; uint64_t emu_faults; uint32_t state; char state_reason[128]; ...;
-};
+struct mdsa_engine_counters { @ENGINE_COUNTERS@
+    uint32_t state; uint32_t memory_locked; char state_reason[128]; char note[160]; ...; };
 typedef struct mdsa_engine_counters mdsa_engine_counters_t;
 
-typedef struct {
-    uint64_t connects; uint64_t disconnects;
-    uint64_t tx_packets; uint64_t tx_bytes; uint64_t tx_buffers;
-    uint64_t tx_ring_full; uint64_t tx_rollbacks;
-    uint64_t rx_packets; uint64_t rx_bytes; uint64_t rx_buffers;
-    uint64_t interrupts_sent; uint64_t interrupts_received;
-    uint64_t peer_violations;
-    mdsa_engine_counters_t engine;
-    ...;
-} mdsa_stats_t;
+typedef struct { @STATS_COUNTERS@ mdsa_engine_counters_t engine; ...; } mdsa_stats_t;
 
 typedef struct {
     uint64_t packets; uint64_t bytes; uint64_t bursts; uint64_t empty_polls; uint64_t elapsed_ns; ...;
-} mdsa_bench_result_t;
+} mdsa_tools_bench_result_t;
+typedef struct mdsa_tools_reflector mdsa_tools_reflector_t;
+typedef void (mdsa_trace_fn)(const char *line, void *ctx);
 
+const char *mdsa_version(void);
 int mdsa_set_engine(memif_conn_handle_t conn, const char *engine, const char *config,
                     uint32_t threshold, char *err, size_t errlen);
-const char *mdsa_engine_backend(memif_conn_handle_t conn);
+const char *mdsa_engine_name(memif_conn_handle_t conn);
+int mdsa_set_trace(memif_socket_handle_t sock, mdsa_trace_fn *fn, void *ctx);
 int mdsa_dsa_config_validate(const char *config, char *err, size_t errlen);
 int mdsa_dsa_info(const char *config, char *buf, size_t len);
 int mdsa_tx_copy_burst(memif_conn_handle_t conn, uint16_t qid, const uint8_t *data,
@@ -141,11 +137,16 @@ int mdsa_socket_event_fd(memif_socket_handle_t sock);
 int mdsa_socket_dispatch(memif_socket_handle_t sock, int max_events);
 int mdsa_queue_counts(memif_conn_handle_t conn, uint16_t *rx_queues, uint16_t *tx_queues);
 int mdsa_get_stats(memif_conn_handle_t conn, mdsa_stats_t *st);
-int mdsa_reflect_run(memif_conn_handle_t conn, uint16_t burst, int timeout_ms, uint64_t *reflected);
-int mdsa_bench_tx(memif_conn_handle_t conn, uint32_t frame_size, uint16_t burst,
-                  uint64_t duration_ns, mdsa_bench_result_t *res);
-int mdsa_bench_rx(memif_conn_handle_t conn, uint16_t burst, uint64_t warmup_ns,
-                  uint64_t duration_ns, uint64_t idle_ns, mdsa_bench_result_t *res);
+
+/* tools/mdsa_tools.h */
+mdsa_tools_reflector_t *mdsa_tools_reflector_new(memif_conn_handle_t conn, uint16_t burst,
+                                                 int polling);
+int mdsa_tools_reflector_run(mdsa_tools_reflector_t *r, int timeout_ms, uint64_t *reflected);
+void mdsa_tools_reflector_free(mdsa_tools_reflector_t *r);
+int mdsa_tools_bench_tx(memif_conn_handle_t conn, uint32_t frame_size, uint16_t burst,
+                        uint64_t duration_ns, mdsa_tools_bench_result_t *res);
+int mdsa_tools_bench_rx(memif_conn_handle_t conn, uint16_t burst, uint64_t warmup_ns,
+                        uint64_t duration_ns, uint64_t idle_ns, mdsa_tools_bench_result_t *res);
 
 /* helpers defined in the module preamble */
 void mdsa_py_set_mode(memif_conn_args_t *a, int mode);
@@ -154,45 +155,67 @@ void mdsa_py_set_mode(memif_conn_args_t *a, int mode);
 PREAMBLE = r"""
 #include "libmemif.h"
 #include "memif_dsa.h"
+#include "tools/mdsa_tools.h"
 /* memif_conn_args_t.mode is a bit-field, which cffi cannot reach */
 static void mdsa_py_set_mode(memif_conn_args_t *a, int mode) { a->mode = (memif_interface_mode_t)mode; }
 """
 
 
+def counters(macro):
+    """The fields of an X-macro counter list in memif_dsa.h, as cdef text."""
+    text = open(os.path.join(INCLUDE, "memif_dsa.h")).read()
+    body = re.search(r"#define %s\(X\)((?:.*\\\n)*.*\n)" % macro, text).group(1)
+    return " ".join(f"uint64_t {name};" for name in re.findall(r"X\((\w+),", body))
+
+
+def cdef():
+    return (CDEF.replace("@ENGINE_COUNTERS@", counters("MDSA_ENGINE_COUNTERS"))
+            .replace("@STATS_COUNTERS@", counters("MDSA_STATS_COUNTERS")))
+
+
+def _rel(paths):
+    return [os.path.relpath(f, os.path.dirname(HERE)) for f in sorted(paths)]
+
+
 def c_sources():
-    files = sorted(glob.glob(os.path.join(SRC, "*.c")))
-    files += sorted(glob.glob(os.path.join(SRC, "engines", "*.c")))
-    files += sorted(glob.glob(os.path.join(SRC, "engines", "dsa", "*.c")))
-    return [os.path.relpath(f, os.path.dirname(HERE)) for f in files]
+    return _rel(glob.glob(os.path.join(SRC, "core", "*.c")) + glob.glob(os.path.join(SRC, "engines", "*.c"))
+                + glob.glob(os.path.join(SRC, "engines", "dsa", "*.c"))
+                + glob.glob(os.path.join(SRC, "tools", "*.c")))
 
 
 def c_headers():
-    files = glob.glob(os.path.join(SRC, "*.h")) + glob.glob(os.path.join(SRC, "engines", "*.h"))
-    files += glob.glob(os.path.join(SRC, "engines", "dsa", "*.h"))
-    files += glob.glob(os.path.join(INCLUDE, "*.h"))
-    return [os.path.relpath(f, os.path.dirname(HERE)) for f in sorted(files)]
+    return _rel(glob.glob(os.path.join(SRC, "*", "*.h")) + glob.glob(os.path.join(SRC, "engines", "dsa", "*.h"))
+                + glob.glob(os.path.join(INCLUDE, "*.h")) + [os.path.join(SRC, "flags.mk")])
+
+
+def make_vars():
+    """NAME = value lines of src/flags.mk."""
+    out = {}
+    for line in open(os.path.join(SRC, "flags.mk")):
+        m = re.match(r"^(\w+)\s*:?=\s*(.*)$", line.strip())
+        if m:
+            out[m.group(1)] = shlex.split(m.group(2))
+    return out
 
 
 def build_flags():
-    cflags = ["-std=c11", "-O2", "-g", "-Wall", "-Wextra", "-fvisibility=hidden",
-              "-pthread"]
-    ldflags = ["-pthread"]
+    v = make_vars()
+    cflags, ldflags = list(v["MDSA_CFLAGS"]), list(v["MDSA_LDFLAGS"])
     if os.environ.get("MEMIF_DSA_SANITIZE"):
-        san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"]
-        cflags += san
-        ldflags += san
+        cflags += v["MDSA_SANITIZE"]
+        ldflags += v["MDSA_SANITIZE"]
     return cflags, ldflags
 
 
 ffibuilder = FFI()
-ffibuilder.cdef(CDEF)
+ffibuilder.cdef(cdef())
 _cflags, _ldflags = build_flags()
 ffibuilder.set_source(
     "libmemif_dsa._memif_dsa",
     PREAMBLE,
     sources=c_sources(),
     depends=c_headers() + c_sources(),  # rebuild when any header changes
-    include_dirs=[os.path.relpath(INCLUDE, os.path.dirname(HERE)), os.path.relpath(SRC, os.path.dirname(HERE))],
+    include_dirs=_rel([INCLUDE, SRC]),
     extra_compile_args=_cflags,
     extra_link_args=_ldflags,
 )

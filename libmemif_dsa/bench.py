@@ -1,5 +1,7 @@
+# SPDX-License-Identifier: Apache-2.0
 """`memif-dsa bench`: transmitter and receiver in two processes, pinned one
-per core, polling, C-level loops (mdsa_bench_tx / mdsa_bench_rx).
+per core, polling, C-level loops (mdsa_tools_bench_tx / mdsa_tools_bench_rx
+in src/tools/bench.c).
 
 Engines are interleaved (A B A B ...) inside every size and direction so a
 ratio against the first engine compares runs made under the same machine
@@ -33,22 +35,22 @@ def worker(cfg):
         os.sched_setaffinity(0, {cfg["cpu"]})
     iface = Interface(cfg["role"], cfg["socket"], id=0, queues=cfg["queues"],
                       ring_size=cfg["ring_size"], buffer_size=cfg["buffer_size"],
-                      copy=cfg["engine"], rx_mode="polling", dsa_config=cfg.get("dsa_config"),
+                      engine=cfg["engine"], rx_mode="polling", dsa_config=cfg.get("dsa_config"),
                       dsa_threshold=cfg.get("dsa_threshold", 0))
     try:
         iface.wait_connected(cfg.get("connect_timeout", 10.0))
-        res = ffi.new("mdsa_bench_result_t *")
+        res = ffi.new("mdsa_tools_bench_result_t *")
         if cfg["tx"]:
             ns = int((cfg["warmup"] + cfg["duration"] + 0.5) * 1e9)
-            code = lib.mdsa_bench_tx(iface.handle, cfg["size"], cfg["burst"], ns, res)
+            code = lib.mdsa_tools_bench_tx(iface.handle, cfg["size"], cfg["burst"], ns, res)
         else:
-            code = lib.mdsa_bench_rx(iface.handle, cfg["burst"], int(cfg["warmup"] * 1e9),
-                                     int(cfg["duration"] * 1e9), int(1e9), res)
+            code = lib.mdsa_tools_bench_rx(iface.handle, cfg["burst"], int(cfg["warmup"] * 1e9),
+                                           int(cfg["duration"] * 1e9), int(1e9), res)
         if code not in (lib.MEMIF_ERR_SUCCESS, lib.MEMIF_ERR_DISCONNECTED):
             check(code, "bench")
         out = {"packets": res.packets, "bytes": res.bytes, "elapsed_ns": res.elapsed_ns,
                "bursts": res.bursts, "empty_polls": res.empty_polls,
-               "backend": iface.stats()["engine"]["backend"]}
+               "engine_name": iface.engine_name}
         print(json.dumps(out), flush=True)
     finally:
         iface.close()
@@ -80,7 +82,7 @@ def _run_pair(engine, size, direction, opts, seq):
         raise RuntimeError(f"bench ({engine}, {size} B, {direction}): receiver counted no packets")
     secs = rx["elapsed_ns"] / 1e9
     return {"mpps": rx["packets"] / secs / 1e6, "gbps": rx["bytes"] * 8 / secs / 1e9,
-            "packets": rx["packets"], "seconds": secs, "backend": rx["backend"]}
+            "packets": rx["packets"], "seconds": secs, "engine_name": rx["engine_name"]}
 
 
 def run(sizes, engines, opts, repeats, log=print):
@@ -102,7 +104,9 @@ def run(sizes, engines, opts, repeats, log=print):
         base = results[(engines[0], size, direction)]
         pairs = [r["mpps"] / b["mpps"] for r, b in zip(runs, base)]
         rows.append({
-            "engine": engine, "backend": runs[0]["backend"], "size": size, "direction": direction,
+            "engine": engine, "engine_name": runs[0]["engine_name"],
+            "backend": runs[0]["engine_name"],  # deprecated alias of engine_name, one release
+            "size": size, "direction": direction,
             "runs": len(runs), "mpps_median": statistics.median(mpps), "mpps_min": min(mpps),
             "mpps_max": max(mpps), "gbps_median": statistics.median(gbps),
             "ratio_vs_baseline": statistics.median(pairs), "ratio_min": min(pairs),

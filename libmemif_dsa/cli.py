@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The `memif-dsa` command: reflect, bench, info, certify."""
 
 import argparse
@@ -32,30 +33,42 @@ def _iface_options(p):
     p.add_argument("--rx-queues", type=_positive_int, default=None)
     p.add_argument("--ring-size", type=_positive_int, default=1024)
     p.add_argument("--buffer-size", type=_positive_int, default=2048)
-    p.add_argument("--copy", choices=ENGINES, default="cpu", help="copy engine")
+    p.add_argument("--engine", choices=ENGINES, default=None, help="copy engine (default cpu)")
+    p.add_argument("--copy", choices=ENGINES, default=None, help=argparse.SUPPRESS)  # deprecated
     p.add_argument("--dsa-config", default=None, help="DSA emulator configuration string")
     p.add_argument("--dsa-threshold", type=int, default=None,
                    help="DSA engines: copies shorter than this stay on the CPU (bytes; default 256)")
     p.add_argument("--rx-mode", choices=RX_MODES, default="interrupt")
 
 
+def _deprecated(cmd, old, new):
+    print(f"memif-dsa {cmd}: {old} is deprecated, use {new}", file=sys.stderr, flush=True)
+
+
 def cmd_reflect(a):
+    if a.copy is not None:
+        _deprecated("reflect", "--copy", "--engine")
+    engine = a.engine or a.copy or "cpu"
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     iface = Interface(a.role, a.socket, id=a.id, mode=a.mode, secret=a.secret, queues=a.queues,
                       tx_queues=a.tx_queues, rx_queues=a.rx_queues, ring_size=a.ring_size,
-                      buffer_size=a.buffer_size, copy=a.copy, rx_mode=a.rx_mode,
+                      buffer_size=a.buffer_size, engine=engine, rx_mode=a.rx_mode,
                       dsa_config=a.dsa_config, dsa_threshold=a.dsa_threshold, name="reflect")
     verb = "listening on" if a.role == "primary" else "connecting to"
     print(f"ready: {a.role} {verb} {a.socket} id {a.id} mode {a.mode} "
-          f"copy {iface.stats()['engine']['backend']}", flush=True)
+          f"engine {iface.engine_name}", flush=True)
+    reflector = lib.mdsa_tools_reflector_new(iface.handle, a.burst, a.rx_mode == "polling")
+    if reflector == ffi.NULL:
+        iface.close()
+        raise MemoryError("cannot create the reflector")
     reflected = ffi.new("uint64_t *")
     seen_up = seen_down = 0
     try:
         while not stop:
             # short turns: connect/disconnect lines and SIGTERM are handled promptly
-            code = lib.mdsa_reflect_run(iface.handle, a.burst, 20, reflected)
+            code = lib.mdsa_tools_reflector_run(reflector, 20, reflected)
             if code not in (lib.MEMIF_ERR_SUCCESS, lib.MEMIF_ERR_POLL_CANCEL):
                 print(f"error: {ffi.string(lib.memif_strerror(code)).decode()}", file=sys.stderr,
                       flush=True)
@@ -77,16 +90,19 @@ def cmd_reflect(a):
                     print(f"disconnected: {reason or 'unknown reason'}", flush=True)
     finally:
         n = reflected[0]
+        lib.mdsa_tools_reflector_free(reflector)
         iface.close()
         print(f"stopped: reflected {n} packets", flush=True)
     return 0
 
 
 def cmd_bench(a):
-    engines = [e.strip() for e in a.engine.split(",") if e.strip()]
+    if a.engine is not None:
+        _deprecated("bench", "--engine", "--engines")
+    engines = [e.strip() for e in (a.engines or a.engine or "cpu").split(",") if e.strip()]
     for e in engines:
         if e not in ENGINES:
-            raise SystemExit(f"memif-dsa bench: --engine: unknown engine {e!r} (choose from {', '.join(ENGINES)})")
+            raise SystemExit(f"memif-dsa bench: --engines: unknown engine {e!r} (choose from {', '.join(ENGINES)})")
     sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
     for s in sizes:
         if not 1 <= s <= 65535:
@@ -115,12 +131,14 @@ def cmd_info(a):
         "library": __version__,
         "protocol": protocol_version(),
         "engines": {},
+        "engine_state": {},
     }
     for e in ENGINES:
-        err = ffi.new("char[256]")
         # an engine is available if an interface could use it
-        probe = _probe_engine(e, err)
-        info["engines"][e] = probe
+        ok, text, state = _probe_engine(e, a.dsa_config)
+        info["engines"][e] = (ok, text)
+        if state:
+            info["engine_state"][e] = state
     info["dsa"] = dsa_info(a.dsa_config)
     if a.json:
         print(json.dumps(info, indent=2))
@@ -129,6 +147,11 @@ def cmd_info(a):
         print("copy engines:")
         for e, (ok, text) in info["engines"].items():
             print(f"  {e:8s} {'available' if ok else 'unavailable'}: {text}")
+            st = info["engine_state"].get(e)
+            if st and e != "cpu":
+                print(f"           state {st['state']}{': ' + st['state_reason'] if st['state_reason'] else ''}; "
+                      f"descriptors/records {'locked (mlock)' if st['memory_locked'] else 'prefaulted, not locked'}"
+                      f"{'; ' + st['note'] if st['note'] else ''}")
         print(info["dsa"].rstrip())
     return 0
 
@@ -143,13 +166,17 @@ def dsa_info(config=None):
     return ffi.string(buf).decode()
 
 
-def _probe_engine(name, err):
+def _probe_engine(name, dsa_config=None):
+    """(available, backend or why not, engine state) of one copy engine."""
     sock = f"@memif-dsa-info-{time.monotonic_ns()}"
     try:
-        with Interface("primary", sock, copy=name) as iface:
-            return True, iface.stats()["engine"]["backend"]
+        with Interface("primary", sock, engine=name,
+                       dsa_config=dsa_config if name != "cpu" else None) as iface:
+            eng = iface.stats()["engine"]
+            state = {k: eng[k] for k in ("state", "state_reason", "memory_locked", "note")}
+            return True, eng["name"], state
     except (ValueError, MemifError) as e:
-        return False, str(e).split(": ", 1)[-1]
+        return False, str(e).split(": ", 1)[-1], None
 
 
 def main(argv=None):
@@ -164,7 +191,9 @@ def main(argv=None):
 
     p = sub.add_parser("bench", help="two-process, two-core throughput benchmark")
     p.add_argument("--sizes", default="64,1500", help="frame sizes, comma separated")
-    p.add_argument("--engine", default="cpu", help="copy engines, comma separated (first = baseline)")
+    p.add_argument("--engines", default=None,
+                   help="copy engines, comma separated (first = baseline; default cpu)")
+    p.add_argument("--engine", default=None, help=argparse.SUPPRESS)  # deprecated: --engines
     p.add_argument("--burst", type=int, default=64, choices=range(1, 257), metavar="1..256")
     p.add_argument("--ring-size", type=_positive_int, default=1024)
     p.add_argument("--buffer-size", type=_positive_int, default=2048)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Pythonic face: Socket and Interface.
 
 One call into C per burst: ``send`` joins the packets once and hands them to
@@ -13,6 +14,7 @@ import math
 import os
 import select
 import time
+import warnings
 import weakref
 
 from .low_level import check, ffi, lib, string
@@ -23,6 +25,11 @@ MODE_NAMES = {v: k for k, v in MODES.items()}
 ENGINES = ("cpu", "dsa", "dsa-hw", "dsa-emu")
 RX_MODES = ("interrupt", "polling")
 MAX_QUEUES = 255
+# Counter names come from the C struct types (declared once, in memif_dsa.h).
+STATS_FIELDS = tuple(name for name, _ in ffi.typeof("mdsa_stats_t").fields if name != "engine")
+ENGINE_FIELDS = tuple(name for name, f in ffi.typeof("mdsa_engine_counters_t").fields
+                      if f.type is ffi.typeof("uint64_t"))
+_UNSET = object()
 
 # Sockets alive in this process: waiting runs all their event loops, so both
 # ends of a loopback in one process make progress.
@@ -87,8 +94,9 @@ class _Closable:
 class Socket(_Closable):
     """A memif control socket: a file path or an abstract name ``@name``.
 
-    The first interface decides whether it listens (primary) or connects
-    (secondary); several interfaces with different ids can share it.
+    It listens while it holds a primary interface and connects for each
+    secondary; one socket may hold both (primaries with different ids; a
+    secondary may use a primary's id, e.g. a loopback in one process).
     """
 
     def __init__(self, path, app_name="libmemif-dsa", reconnect_interval=0.1):
@@ -150,7 +158,8 @@ class Interface(_Closable):
     creates the shared memory).  socket: a Socket, or a path/@name for a
     socket of its own.  queues: queue pairs (tx_queues/rx_queues set each
     direction).  On a primary the counts are the secondary's choice.
-    copy: "cpu", "dsa" (hardware, else the emulator), "dsa-hw", "dsa-emu".
+    engine: the copy engine, "cpu", "dsa" (hardware, else the emulator),
+    "dsa-hw", "dsa-emu" (``copy=`` is its deprecated old name).
     rx_mode: "interrupt" or "polling" (for every receive queue).
     dsa_threshold: DSA engines leave copies shorter than this on the CPU
     (None: MDSA_DSA_DEFAULT_THRESHOLD, 256 bytes; 0 sends every copy to DSA).
@@ -158,14 +167,19 @@ class Interface(_Closable):
 
     def __init__(self, role, socket, id=0, mode="ethernet", secret=None, queues=1,
                  tx_queues=None, rx_queues=None, ring_size=1024, buffer_size=2048,
-                 copy="cpu", rx_mode="interrupt", name="memif0", dsa_config=None,
-                 dsa_threshold=None, app_name="libmemif-dsa", reconnect_interval=0.1):
+                 engine="cpu", rx_mode="interrupt", name="memif0", dsa_config=None,
+                 dsa_threshold=None, app_name="libmemif-dsa", reconnect_interval=0.1,
+                 copy=_UNSET):
         self._conn = None
         self._own_socket = False
         self.socket = None
+        if copy is not _UNSET:
+            warnings.warn("Interface(copy=...) is deprecated: use engine=...", DeprecationWarning,
+                          stacklevel=2)
+            engine = copy
         _check_choice("role", role, tuple(ROLES))
         _check_choice("mode", mode, tuple(MODES))
-        _check_choice("copy", copy, ENGINES)
+        _check_choice("engine", engine, ENGINES)
         _check_choice("rx_mode", rx_mode, RX_MODES)
         _check_int("id", id, 0, 2**32 - 1)
         _check_int("queues", queues, 1, MAX_QUEUES)
@@ -192,7 +206,7 @@ class Interface(_Closable):
         self.role = "primary" if ROLES[role] else "secondary"
         self.id = id
         self.mode = mode
-        self.copy = copy
+        self.engine = engine
         self._rx_polling = rx_mode == "polling"
         self._rxbuf = None
         self._rxlens = None
@@ -220,12 +234,19 @@ class Interface(_Closable):
                                       else lib.MEMIF_RX_MODE_INTERRUPT, q)
             err = ffi.new("char[256]")
             cfg = dsa_config.encode() if dsa_config is not None else ffi.NULL
-            code = lib.mdsa_set_engine(self._conn, copy.encode(), cfg, dsa_threshold, err, 256)
+            code = lib.mdsa_set_engine(self._conn, engine.encode(), cfg, dsa_threshold, err, 256)
             if code:
-                raise ValueError(f"copy={copy!r}: {string(err)}")
+                raise ValueError(f"engine={engine!r}: {string(err)}")
         except BaseException:
             self.close()
             raise
+
+    @property
+    def copy(self):
+        """Deprecated: the old name of ``engine``."""
+        warnings.warn("Interface.copy is deprecated: use Interface.engine", DeprecationWarning,
+                      stacklevel=2)
+        return self.engine
 
     def _context(self, what):
         return f"{what} {self.role} id {self.id} on {self.socket.path}"
@@ -369,21 +390,26 @@ class Interface(_Closable):
     # ---- introspection ---------------------------------------------------
 
     def stats(self):
+        """The interface's counters (mdsa_stats_t) and, under "engine", its
+        copy engine's counters and "name", the engine actually running
+        ("backend" is the deprecated old key for it)."""
         st = ffi.new("mdsa_stats_t *")
         check(lib.mdsa_get_stats(self.handle, st))
-        out = {k: getattr(st, k) for k in (
-            "connects", "disconnects", "tx_packets", "tx_bytes", "tx_buffers", "tx_ring_full",
-            "tx_rollbacks", "rx_packets", "rx_bytes", "rx_buffers", "interrupts_sent",
-            "interrupts_received", "peer_violations")}
-        out["engine"] = {k: getattr(st.engine, k) for k in (
-            "bursts", "copies", "bytes", "descriptors", "batches", "bytes_offloaded", "cpu_small",
-            "cpu_fallbacks", "fallback_errors", "fallback_queue_full", "fallback_cpu_only",
-            "partial_completions", "retries", "queue_full", "refusals", "errors", "emu_faults")}
+        out = {k: getattr(st, k) for k in STATS_FIELDS}
+        out["engine"] = {k: getattr(st.engine, k) for k in ENGINE_FIELDS}
+        out["engine"]["memory_locked"] = bool(st.engine.memory_locked)
+        out["engine"]["note"] = string(st.engine.note)
         out["engine"]["state"] = ("cpu-only" if st.engine.state == lib.MDSA_ENGINE_CPU_ONLY
                                   else "normal")
         out["engine"]["state_reason"] = string(st.engine.state_reason)
-        out["engine"]["backend"] = string(lib.mdsa_engine_backend(self.handle))
+        out["engine"]["name"] = self.engine_name
+        out["engine"]["backend"] = out["engine"]["name"]  # deprecated alias, one release
         return out
+
+    @property
+    def engine_name(self):
+        """The copy engine actually running, e.g. "dsa-emu(sync,dedicated)"."""
+        return string(lib.mdsa_engine_name(self.handle))
 
     def details(self):
         md = ffi.new("memif_details_t *")
@@ -412,7 +438,8 @@ class Interface(_Closable):
                         for i in range(md.regions_num)] if md.regions != ffi.NULL else [],
             "rx_queues": queues(md.rx_queues, md.rx_queues_num),
             "tx_queues": queues(md.tx_queues, md.tx_queues_num),
-            "copy_engine": string(lib.mdsa_engine_backend(self.handle)),
+            "engine": self.engine_name,
+            "copy_engine": self.engine_name,  # deprecated alias of "engine", one release
         }
 
     # ---- lifecycle -------------------------------------------------------

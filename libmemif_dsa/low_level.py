@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Thin layer over the C calls: the cffi module and error translation.
 
 Every C error code becomes a :class:`~libmemif_dsa.errors.MemifError` here

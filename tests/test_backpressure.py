@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Ring-full back-pressure with jumbo frames: whole packets or nothing, no
 corruption, duplication or loss; chains that do not fit are rolled back
 (VPP's test_memif_jumbo_ring_full, with every byte checked)."""

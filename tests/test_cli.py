@@ -1,4 +1,6 @@
-"""The memif-dsa command: info, bench --json, reflect's argument errors."""
+# SPDX-License-Identifier: Apache-2.0
+"""The memif-dsa command: info, bench --json, reflect's argument errors,
+the old spellings of --engine/--engines."""
 
 import json
 import subprocess
@@ -34,8 +36,27 @@ def test_bench_json_reports_both_directions():
 
 
 def test_bench_rejects_unknown_engine():
-    r = run("bench", "--engine", "cpu,warp-drive")
+    r = run("bench", "--engines", "cpu,warp-drive")
     assert r.returncode != 0 and "warp-drive" in r.stderr
+
+
+def test_bench_old_engine_flag_still_works_with_a_warning():
+    r = run("bench", "--engine", "cpu", "--sizes", "64", "--duration", "0.1", "--warmup", "0.05",
+            "--repeats", "1", "--json")
+    assert r.returncode == 0, r.stderr
+    assert "--engine is deprecated, use --engines" in r.stderr
+    row = json.loads(r.stdout)["results"][0]
+    assert row["engine"] == "cpu" and row["engine_name"] == "cpu" == row["backend"]
+
+
+def test_reflect_old_copy_flag_still_works_with_a_warning(sock):
+    from fixtures.reflector import start_reflector
+    p = start_reflector("primary", sock, copy="cpu")
+    try:
+        assert "memif-dsa reflect: --copy is deprecated, use --engine" in p.lines
+        assert any(ln.startswith("ready:") and ln.endswith("engine cpu") for ln in p.lines)
+    finally:
+        p.stop()
 
 
 def test_reflect_argument_errors_are_clear():

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Byte-exact delivery of random packets of 1..65535 bytes in both
 directions (property-based), chains included, across queues."""
 

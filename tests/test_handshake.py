@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Handshake: both roles, file and abstract sockets, ids, secrets, modes,
 queue negotiation, across processes."""
 
@@ -155,7 +156,7 @@ def test_bad_arguments_name_the_argument(sock):
         (dict(buffer_size=0), "buffer_size"),
         (dict(buffer_size=65536), "buffer_size"),
         (dict(secret="x" * 25), "secret"),
-        (dict(copy="gpu"), "copy"),
+        (dict(engine="gpu"), "engine"),
         (dict(rx_mode="sometimes"), "rx_mode"),
     ]
     for kw, name in cases:

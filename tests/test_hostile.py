@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A scripted hostile peer (raw socket, our own test code) sends malformed
 messages and bad descriptors: every violation disconnects that interface
 with a reason, the process survives, and the interface serves the next,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Interrupt and polling receive modes in all four combinations: packets
 arrive either way; a producer signals the eventfd only for a consumer in
 interrupt mode (MASK_INT clear)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Lifecycle: disconnect reasons in both directions, a peer killed with
 SIGKILL mid-traffic, reconnection, stale socket files, and 1000
 connect/disconnect cycles without leaking fds or mappings."""

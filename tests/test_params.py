@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Ring sizes 2^1..2^14 and buffer sizes 128..65535: negotiated, reported,
 and carrying bytes exactly (chains included)."""
 

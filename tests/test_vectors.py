@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Tests for the packet vectors (vectors/generate.py, vectors/*.pcap, vectors/manifest.json).
 
 Only `test_generate_check` needs scapy (it regenerates everything); the rest use the pure-Python

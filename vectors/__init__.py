@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Packet vectors for the libmemif-dsa conformance suite.
 
     import vectors

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Deterministic packet-vector generator for the libmemif-dsa conformance suite.
 
     python vectors/generate.py               # (re)write vectors/*.pcap and vectors/manifest.json

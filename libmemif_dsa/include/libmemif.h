@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libmemif.h — the libmemif 4.0 application interface, as implemented by
  * libmemif-dsa.
  *
@@ -6,8 +7,12 @@
  * callbacks, error codes and semantics.  libmemif-dsa's own additions (copy
  * engines, copying bursts, statistics) live in <memif_dsa.h>.
  *
- * Roles: master = primary = listener; slave = secondary = connector.  The
- * slave creates the shared memory and the interrupt eventfds.
+ * Roles: master = primary = listener; slave = secondary = connector (the
+ * libmemif API and the wire format say master/slave; our own code and
+ * documentation say primary/secondary).  The secondary creates the shared
+ * memory and the interrupt eventfds.  One socket may hold primary and
+ * secondary interfaces at once.  docs/libmemif-compat.md lists every
+ * symbol and what, if anything, differs from upstream.
  */
 #ifndef _LIBMEMIF_H_
 #define _LIBMEMIF_H_
@@ -22,6 +27,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#pragma GCC visibility push(default)
 
 /* Error codes, in libmemif's order (values 0..39 are part of the ABI). */
 typedef enum {
@@ -256,6 +263,8 @@ int memif_tx_burst(memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *bufs,
                    uint16_t count, uint16_t *tx);
 int memif_rx_burst(memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *bufs,
                    uint16_t count, uint16_t *rx);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* memif_dsa.h — libmemif-dsa's additions to the libmemif 4.0 API.
  *
  * Everything here has the mdsa_ prefix: copy-engine choice, bursts that copy
  * caller memory into and out of shared memory through the engine, waiting
- * helpers, statistics, and the C loops behind `memif-dsa reflect` and
- * `memif-dsa bench`.  The libmemif API itself is in <libmemif.h>.
+ * helpers, statistics and tracing.  The libmemif API itself is in
+ * <libmemif.h>.
  */
 #ifndef MEMIF_DSA_H
 #define MEMIF_DSA_H
@@ -17,36 +18,59 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default)
+
+/* The library's version: the one place it is written (pyproject, the
+ * pkg-config files and the Python package read it from here). */
 #define MDSA_VERSION "0.1.0"
+/* MDSA_VERSION of the library actually loaded. */
+const char *mdsa_version(void);
 
 /* ---- copy engines ------------------------------------------------------ */
 
-/* Counters kept by every copy engine (DSA fields stay 0 on the CPU engine). */
+/* Counters kept by every copy engine (DSA fields stay 0 on the CPU
+ * engine), declared once: X(field, description).  Python reads the field
+ * names from the struct type. */
+#define MDSA_ENGINE_COUNTERS(X)                                                              \
+    X(bursts, "bursts accepted")                                                             \
+    X(copies, "copy operations accepted")                                                    \
+    X(bytes, "bytes accepted")                                                               \
+    X(descriptors, "DSA work descriptors the queue accepted")                                \
+    X(batches, "DSA BATCH descriptors the queue accepted")                                   \
+    X(bytes_offloaded, "bytes copied by DSA (device or emulator)")                           \
+    X(cpu_small, "copies kept on the CPU by the size threshold")                             \
+    X(cpu_fallbacks, "copies meant for DSA that the CPU did: the sum of the next three")     \
+    X(fallback_errors, "  an error status, a rejected batch, a broken queue or a lost "      \
+                       "completion")                                                         \
+    X(fallback_queue_full, "  no room in the work queue (or the engine's ring)")             \
+    X(fallback_cpu_only, "  the engine had switched to the CPU for good (state)")            \
+    X(partial_completions, "page-fault partial completions resumed")                         \
+    X(retries, "shared work-queue submissions retried")                                      \
+    X(queue_full, "bursts with copies done by the CPU for lack of room")                     \
+    X(refusals, "submission attempts the work queue refused (full/busy)")                    \
+    X(errors, "completion records with an error status")                                     \
+    X(emu_faults, "emulator only: faults and refusals it produced, as of the last one the "  \
+                  "engine saw (each shows up once in partial_completions, errors or "        \
+                  "refusals)")                                                               \
+    X(timeouts, "drains started (overdue completion or software error): the queue is "       \
+                "drained before any CPU copy, so the device cannot write what the CPU "      \
+                "finishes")                                                                  \
+    X(lost_completions, "descriptors whose completion never came (dropped by a full "        \
+                        "dedicated WQ, record never written), redone by the CPU after the "  \
+                        "drain; also in fallback_errors")                                    \
+    X(swerrors, "software errors the device reported")                                       \
+    X(wq_resets, "drains that never completed: the WQ was reset")
+
+#define MDSA_COUNTER_FIELD(name, doc) uint64_t name;
+
 struct mdsa_engine_counters {
-    uint64_t bursts;              /* bursts accepted */
-    uint64_t copies;              /* copy operations accepted */
-    uint64_t bytes;               /* bytes accepted */
-    uint64_t descriptors;         /* DSA work descriptors the queue accepted */
-    uint64_t batches;             /* DSA BATCH descriptors the queue accepted */
-    uint64_t bytes_offloaded;     /* bytes copied by DSA (device or emulator) */
-    uint64_t cpu_small;           /* copies kept on the CPU by the size threshold */
-    uint64_t cpu_fallbacks;       /* copies meant for DSA that the CPU did; the sum of: */
-    uint64_t fallback_errors;     /*   an error status, a rejected batch, a broken queue or
-                                       a completion that never came */
-    uint64_t fallback_queue_full; /*   no room in the work queue (or the engine's ring) */
-    uint64_t fallback_cpu_only;   /*   the engine had switched to the CPU for good (state) */
-    uint64_t partial_completions; /* page-fault partial completions resumed */
-    uint64_t retries;             /* shared work-queue submissions retried */
-    uint64_t queue_full;          /* bursts with copies done by the CPU for lack of room */
-    uint64_t refusals;            /* submission attempts the work queue refused (full/busy) */
-    uint64_t errors;              /* completion records with an error status */
-    /* Emulator only: page faults, batch-list faults and refused submissions
-     * it produced (injected, or a real full queue), as of the last one the
-     * engine saw.  Each shows up once in partial_completions, errors or
-     * refusals (portal submission). */
-    uint64_t emu_faults;
+    MDSA_ENGINE_COUNTERS(MDSA_COUNTER_FIELD)
+    /* engine state, not counters */
     uint32_t state;               /* MDSA_ENGINE_NORMAL or MDSA_ENGINE_CPU_ONLY */
+    uint32_t memory_locked;       /* 1: descriptors and records mlock()ed; 0: prefaulted */
     char state_reason[128];       /* why the engine is CPU_ONLY ("" otherwise) */
+    char note[160];               /* what the engine adapted to: limits rounded down, BATCH
+                                     refused, memory not locked ("" when nothing) */
 };
 typedef struct mdsa_engine_counters mdsa_engine_counters_t;
 
@@ -66,8 +90,11 @@ typedef struct mdsa_engine_counters mdsa_engine_counters_t;
  * the interface has no copies in flight.  On failure `err` says why. */
 int mdsa_set_engine(memif_conn_handle_t conn, const char *engine, const char *config,
                     uint32_t threshold, char *err, size_t errlen);
-/* Back end actually running, e.g. "cpu", "dsa-emu(sync,dedicated)". */
-const char *mdsa_engine_backend(memif_conn_handle_t conn);
+/* The engine actually running, e.g. "cpu", "dsa-emu(sync,dedicated)". */
+const char *mdsa_engine_name(memif_conn_handle_t conn);
+/* Deprecated (0.1): the old name of mdsa_engine_name(). */
+const char *mdsa_engine_backend(memif_conn_handle_t conn)
+    __attribute__((deprecated("use mdsa_engine_name")));
 /* Check a DSA configuration string: 0, or -EINVAL with a message naming
  * the offending key in `err`. */
 int mdsa_dsa_config_validate(const char *config, char *err, size_t errlen);
@@ -128,47 +155,40 @@ int mdsa_queue_counts(memif_conn_handle_t conn, uint16_t *rx_queues, uint16_t *t
 
 /* ---- statistics -------------------------------------------------------- */
 
+/* Counters of an interface, over all its connections, declared once:
+ * X(field, description). */
+#define MDSA_STATS_COUNTERS(X)                                                        \
+    X(connects, "connections established")                                            \
+    X(disconnects, "connections ended")                                               \
+    X(tx_packets, "packets transmitted")                                              \
+    X(tx_bytes, "bytes transmitted")                                                  \
+    X(tx_buffers, "buffers (descriptors) transmitted")                                \
+    X(tx_ring_full, "tx bursts that stopped because the ring was full")               \
+    X(tx_rollbacks, "chains rolled back because the ring filled mid-packet")          \
+    X(rx_packets, "packets received")                                                 \
+    X(rx_bytes, "bytes received")                                                     \
+    X(rx_buffers, "buffers (descriptors) received")                                   \
+    X(interrupts_sent, "interrupts signalled to the peer")                            \
+    X(interrupts_received, "interrupts received from the peer")                       \
+    X(peer_violations, "protocol violations by the peer (each disconnects)")
+
 typedef struct {
-    uint64_t connects;
-    uint64_t disconnects;
-    uint64_t tx_packets, tx_bytes, tx_buffers;
-    uint64_t tx_ring_full;     /* tx bursts that stopped because the ring was full */
-    uint64_t tx_rollbacks;     /* chains rolled back because the ring filled mid-packet */
-    uint64_t rx_packets, rx_bytes, rx_buffers;
-    uint64_t interrupts_sent;
-    uint64_t interrupts_received;
-    uint64_t peer_violations;  /* protocol violations by the peer (each disconnects) */
+    MDSA_STATS_COUNTERS(MDSA_COUNTER_FIELD)
     mdsa_engine_counters_t engine;
 } mdsa_stats_t;
 
 int mdsa_get_stats(memif_conn_handle_t conn, mdsa_stats_t *st);
 
-/* ---- reflector and benchmark loops ------------------------------------- */
+/* ---- tracing ----------------------------------------------------------- */
 
-/* Reflect: every packet received on queue i goes back unchanged on tx
- * queue i (i modulo the tx queue count).  Runs the event loop for up to
- * `timeout_ms` (interrupt mode sleeps in epoll, polling mode spins), never
- * drops a packet because the tx ring is full (it is held and retried).
- * *reflected += packets sent back. */
-int mdsa_reflect_run(memif_conn_handle_t conn, uint16_t burst, int timeout_ms, uint64_t *reflected);
+/* One trace line: a handshake step or a disconnect and its reason. */
+typedef void(mdsa_trace_fn)(const char *line, void *ctx);
+/* Send the socket's trace lines to `fn` (NULL: off).  Tracing is off by
+ * default and costs a pointer test when off; MEMIF_DSA_DEBUG=1 in the
+ * environment when a socket is created sends its lines to stderr. */
+int mdsa_set_trace(memif_socket_handle_t sock, mdsa_trace_fn *fn, void *ctx);
 
-typedef struct {
-    uint64_t packets;
-    uint64_t bytes;
-    uint64_t bursts;
-    uint64_t empty_polls;
-    uint64_t elapsed_ns;
-} mdsa_bench_result_t;
-
-/* Transmit `frame_size`-byte frames in bursts of `burst` on every tx queue
- * for `duration_ns`, polling, through the interface's copy engine. */
-int mdsa_bench_tx(memif_conn_handle_t conn, uint32_t frame_size, uint16_t burst,
-                  uint64_t duration_ns, mdsa_bench_result_t *res);
-/* Receive on every rx queue; count only what arrives in the window
- * [first packet + warmup_ns, + duration_ns]. Gives up after `idle_ns`
- * without a packet. */
-int mdsa_bench_rx(memif_conn_handle_t conn, uint16_t burst, uint64_t warmup_ns,
-                  uint64_t duration_ns, uint64_t idle_ns, mdsa_bench_result_t *res);
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The copy-engine interface: how the data path moves packet bytes.
  *
  * The data path hands an engine one burst of copies at a time and learns,
@@ -13,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/cpu_relax.h"
 #include "memif_dsa.h"
 
 struct mdsa_copy_op {
@@ -39,7 +41,8 @@ struct mdsa_engine_ops {
      * complete (bytes in place), 0 when not yet, <0 on an unrecoverable
      * engine failure. */
     int (*poll)(mdsa_engine_t *e, uint64_t ticket);
-    /* Human-readable back end actually running ("cpu", "dsa-emu", "dsa-hw:wq0.0"). */
+    /* Name of the engine actually running ("cpu", "dsa-emu(...)",
+     * "dsa-hw:wq0.0(...)"); Python's stats()["engine"]["name"]. */
     const char *(*backend)(mdsa_engine_t *e);
     void (*destroy)(mdsa_engine_t *e);
 };
@@ -50,13 +53,23 @@ struct mdsa_engine {
 };
 
 /* Poll until `ticket` is complete; returns 0 or the engine's error. */
-int mdsa_engine_wait(mdsa_engine_t *e, uint64_t ticket);
+static inline int mdsa_engine_wait(mdsa_engine_t *e, uint64_t ticket)
+{
+    for (;;) {
+        int r = e->ops->poll(e, ticket);
+        if (r == 1)
+            return 0;
+        if (r < 0)
+            return r;
+        mdsa_cpu_relax();
+    }
+}
 
-/* The CPU engine: memcpy inside submit(), always complete. */
+/* The CPU engine (cpu.c): memcpy inside submit(), always complete. */
 mdsa_engine_t *mdsa_engine_cpu_create(void);
 
-/* Engine by name: "cpu", "dsa", "dsa-hw", "dsa-emu".  NULL with `err` set
- * when it cannot run here. */
+/* Engine by name (factory.c): "cpu", "dsa", "dsa-hw", "dsa-emu".  NULL with
+ * `err` set when it cannot run here. */
 mdsa_engine_t *mdsa_engine_create(const char *name, const char *config, uint32_t threshold,
                                   char *err, size_t errlen);
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Packet-copy rate: CPU memcpy engine vs the DSA engine over the
  * synchronous emulator (and async, for reference).  Interleaves A/B runs
  * and prints medians; numbers only, no assertions (shared machines swing).

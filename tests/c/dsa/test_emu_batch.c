@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* BATCH: descs_completed, 0x05/0x06, member records, FENCE after a failure. */
 #include "tutil.h"
 
@@ -169,6 +170,50 @@ static void test_member_record_overlays_descriptor(void)
     CHECK(copied(7));
 }
 
+/* hw-strict: the kernel programs ilog2(max_batch_size) and
+ * ilog2(max_transfer_size), so the device allows the power of two at or
+ * below the sysfs value; lenient enforces the value as given. */
+static void test_limits_are_powers_of_two(void)
+{
+    static struct mdsa_desc big[100] __attribute__((aligned(64)));
+    static uint8_t s[100], t[100];
+    struct mdsa_cr *r = zalloc_aligned(32, 32);
+    for (int k = 0; k < 2; k++) {
+        struct mdsa_emu *e = emu_from(k ? "profile=lenient,max_batch=100,max_xfer=3000"
+                                        : "max_batch=100,max_xfer=3000");
+        struct mdsa_wq *q = mdsa_emu_wq(e, 0);
+        CHECK_EQ(q->info.max_batch, 100); /* what sysfs shows */
+        CHECK_EQ(q->info.max_xfer, 3000);
+        for (int i = 0; i < 100; i++)
+            desc_move(&big[i], MDSA_F_CRAV, &big[i], t + i, s + i, 1);
+        struct mdsa_desc d;
+        desc_init(&d, MDSA_OP_BATCH, MDSA_F_CRAV | MDSA_F_RCR, r);
+        d.src = A(big);
+        d.size = 64;
+        memset(r, 0, 32);
+        CHECK_EQ(mdsa_wq_submit(q, &d), MDSA_WQ_OK);
+        CHECK_EQ(mdsa_cr_status(r), MDSA_ST_SUCCESS);
+        d.size = 65;
+        memset(r, 0, 32);
+        CHECK_EQ(mdsa_wq_submit(q, &d), MDSA_WQ_OK);
+        CHECK_EQ(mdsa_cr_status(r), k ? MDSA_ST_SUCCESS : MDSA_ST_DESC_CNT_ERANGE);
+        d.size = 100;
+        memset(r, 0, 32);
+        CHECK_EQ(mdsa_wq_submit(q, &d), MDSA_WQ_OK);
+        CHECK_EQ(mdsa_cr_status(r), k ? MDSA_ST_SUCCESS : MDSA_ST_DESC_CNT_ERANGE);
+        static uint8_t a[3000], b[3000];
+        uint32_t sizes[2] = {2048, 2049};
+        for (int j = 0; j < 2; j++) {
+            desc_move(&d, MDSA_F_CRAV | MDSA_F_RCR, r, b, a, sizes[j]);
+            memset(r, 0, 32);
+            CHECK_EQ(mdsa_wq_submit(q, &d), MDSA_WQ_OK);
+            CHECK_EQ(mdsa_cr_status(r), (j && !k) ? MDSA_ST_XFER_ERANGE : MDSA_ST_SUCCESS);
+        }
+        mdsa_emu_destroy(e);
+    }
+    free(r);
+}
+
 int main(void)
 {
     emu = emu_from("max_batch=64");
@@ -187,6 +232,7 @@ int main(void)
     RUN(test_batch_list_fault);
     RUN(test_batch_record_crav_only);
     RUN(test_member_record_overlays_descriptor);
+    RUN(test_limits_are_powers_of_two);
     mdsa_emu_destroy(emu);
     free(cr);
     free(mcr);

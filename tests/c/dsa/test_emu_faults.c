@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fault injection: partial completion (0x03, write bit, fault_addr,
  * bytes_completed, direction), resumption, BOF, completion-record faults,
  * determinism. */
@@ -216,22 +217,79 @@ static void test_block_on_fault(void)
     mdsa_emu_destroy(emu);
 }
 
-static void test_cr_fault_late_and_ordered(void)
+/* An emulator whose first completion record faults: a copy runs, its
+ * record does not land, SWERROR names the record. */
+static struct mdsa_emu *record_fault_on_first_copy(const char *cfg)
 {
-    struct mdsa_emu *emu = emu_from("cr_delay_ns=2000000");
+    struct mdsa_emu *emu = emu_from(cfg);
+    uint8_t src[64] = {1}, dst[64];
+    struct mdsa_desc d;
+    struct mdsa_emu_fault f = {.kind = MDSA_EMU_FAULT_CR};
+    CHECK_EQ(mdsa_emu_arm_fault(emu, 0, &f), 0);
+    mdsa_emu_swerr_read(emu, 1);
+    desc_move(&d, MDSA_F_CRAV | MDSA_F_RCR, cr, dst, src, 64);
+    CHECK_EQ(submit(mdsa_emu_wq(emu, 0), &d), 0);
+    CHECK(memcmp(src, dst, 64) == 0);
+    struct mdsa_emu_swerr e = mdsa_emu_swerr_read(emu, 1);
+    CHECK_EQ(e.status, MDSA_ST_CRA_XLAT);
+    CHECK_EQ(e.addr, A(cr));
+    return emu;
+}
+
+/* DSA 1.x (SPR/EMR, the hw-strict default): a record whose write faults
+ * is never written; only SWERROR (and the WQ's error count) tell. */
+static void test_cr_fault_lost_on_version_1(void)
+{
+    struct mdsa_emu *emu = record_fault_on_first_copy("");
+    struct mdsa_wq *wq = mdsa_emu_wq(emu, 0);
+    struct mdsa_cr *cr2 = zalloc_aligned(32, 32);
+    uint8_t src[64] = {1}, dst[64];
+    struct mdsa_desc d, d2;
+    struct mdsa_emu_fault f;
+    struct mdsa_emu_swerr e;
+    CHECK_EQ(mdsa_wq_errors(wq), 1);
+    /* a later record on the same WQ is written normally; the lost one never */
+    desc_move(&d2, MDSA_F_CRAV | MDSA_F_RCR, cr2, dst, src, 64);
+    CHECK_EQ(mdsa_wq_submit(wq, &d2), MDSA_WQ_OK);
+    CHECK_EQ(mdsa_cr_status(cr2), MDSA_ST_SUCCESS);
+    CHECK_EQ(wait_status(wq, cr), 0);
+    struct mdsa_emu_stats st = mdsa_emu_stats_read(emu, 0);
+    CHECK_EQ(st.cr_faults, 1);
+    CHECK_EQ(st.records_lost, 1);
+    CHECK_EQ(st.late_delivered, 0);
+    /* a batch member's record, chosen by index */
+    struct mdsa_desc *list = zalloc_aligned(64, 3 * 64);
+    uint8_t t3[3][64];
+    for (int i = 0; i < 3; i++)
+        desc_move(&list[i], MDSA_F_CRAV | MDSA_F_RCR, &list[i], t3[i], src, 64);
+    f = (struct mdsa_emu_fault){.kind = MDSA_EMU_FAULT_MEMBER_CR, .offset = 1};
+    CHECK_EQ(mdsa_emu_arm_fault(emu, 0, &f), 0);
+    desc_init(&d, MDSA_OP_BATCH, MDSA_F_CRAV | MDSA_F_RCR, cr);
+    d.src = A(list);
+    d.size = 3;
+    CHECK_EQ(submit(wq, &d), MDSA_ST_SUCCESS); /* the copies all succeeded */
+    CHECK_EQ(mdsa_status_at(&list[0]), MDSA_ST_SUCCESS);
+    CHECK_EQ(mdsa_status_at(&list[1]), 0); /* its record is the one lost */
+    CHECK_EQ(mdsa_status_at(&list[2]), MDSA_ST_SUCCESS);
+    e = mdsa_emu_swerr_read(emu, 1);
+    CHECK_EQ(e.batch, 1);
+    CHECK_EQ(e.index, 1);
+    free(list);
+    free(cr2);
+    mdsa_emu_destroy(emu);
+}
+
+/* DSA 2.x (and lenient): the event log gets it and the kernel writes the
+ * record later, in order with the records after it. */
+static void test_cr_fault_late_and_ordered_on_version_2(void)
+{
+    struct mdsa_emu *emu = record_fault_on_first_copy("version=2,cr_delay_ns=2000000");
     struct mdsa_wq *wq = mdsa_emu_wq(emu, 0);
     struct mdsa_cr *cr2 = zalloc_aligned(32, 32);
     uint8_t src[64] = {1}, dst[64];
     struct mdsa_desc d, d2;
     struct mdsa_emu_fault f = {.kind = MDSA_EMU_FAULT_CR};
-    CHECK_EQ(mdsa_emu_arm_fault(emu, 0, &f), 0);
-    mdsa_emu_swerr_read(emu, 1);
     desc_move(&d, MDSA_F_CRAV | MDSA_F_RCR, cr, dst, src, 64);
-    CHECK_EQ(submit(wq, &d), 0); /* the copy ran, the record did not land */
-    CHECK(memcmp(src, dst, 64) == 0);
-    struct mdsa_emu_swerr e = mdsa_emu_swerr_read(emu, 1);
-    CHECK_EQ(e.status, MDSA_ST_CRA_XLAT);
-    CHECK_EQ(e.addr, A(cr));
     /* a later record on the same WQ queues behind the late one */
     desc_move(&d2, MDSA_F_CRAV | MDSA_F_RCR, cr2, dst, src, 64);
     CHECK_EQ(mdsa_wq_submit(wq, &d2), MDSA_WQ_OK);
@@ -241,11 +299,78 @@ static void test_cr_fault_late_and_ordered(void)
     CHECK_EQ(wait_status(wq, cr), MDSA_ST_SUCCESS);
     CHECK_EQ(mdsa_cr_status(cr2), MDSA_ST_SUCCESS);
     CHECK_EQ(mdsa_emu_stats_read(emu, 0).cr_faults, 1);
+    CHECK_EQ(mdsa_emu_stats_read(emu, 0).records_lost, 0);
+    /* a DRAIN writes what the event log still owes before its own record */
+    CHECK_EQ(mdsa_emu_arm_fault(emu, 0, &f), 0);
+    memset(cr, 0, 32);
+    CHECK_EQ(submit(wq, &d), 0);
+    desc_init(&d2, MDSA_OP_DRAIN, MDSA_F_CRAV | MDSA_F_RCR, cr2);
+    memset(cr2, 0, 32);
+    CHECK_EQ(mdsa_wq_submit(wq, &d2), MDSA_WQ_OK);
+    CHECK_EQ(mdsa_cr_status(cr2), MDSA_ST_SUCCESS);
+    CHECK_EQ(mdsa_cr_status(cr), MDSA_ST_SUCCESS);
     /* a record address in the null page is lost, reported in SWERROR */
     desc_move(&d, MDSA_F_CRAV | MDSA_F_RCR, (void *)(uintptr_t)0x100, dst, src, 64);
     CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK);
     CHECK_EQ(mdsa_emu_swerr_read(emu, 1).status, MDSA_ST_CRA_XLAT);
+    CHECK_EQ(mdsa_emu_stats_read(emu, 0).records_lost, 1);
     free(cr2);
+    mdsa_emu_destroy(emu);
+}
+
+static void wait_stalls(struct mdsa_emu *emu, uint64_t n)
+{
+    for (int i = 0; i < 5000 && mdsa_emu_stats_read(emu, 0).stalls < n; i++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    CHECK_EQ(mdsa_emu_stats_read(emu, 0).stalls, n);
+}
+
+/* A device still busy with a descriptor after the host gave up on it:
+ * it writes the destination late.  A reset abandons it instead; a device
+ * armed to ignore resets makes the reset fail. */
+static void test_stall_late_write_and_reset(void)
+{
+    struct mdsa_emu *emu = emu_from("async=1");
+    struct mdsa_wq *wq = mdsa_emu_wq(emu, 0);
+    uint8_t src[256], dst[256];
+    fill_random(src, sizeof src, 5);
+    memset(dst, 0, sizeof dst);
+    struct mdsa_desc d;
+    struct mdsa_emu_fault f = {.kind = MDSA_EMU_FAULT_STALL, .offset = 30000000};
+    CHECK_EQ(mdsa_emu_arm_fault(emu, 0, &f), 0);
+    desc_move(&d, MDSA_F_CRAV | MDSA_F_RCR, cr, dst, src, sizeof dst);
+    memset(cr, 0, 32);
+    CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK);
+    CHECK_EQ(mdsa_cr_status(cr), 0);
+    CHECK_EQ(dst[0] | dst[255], 0);
+    CHECK_EQ(mdsa_emu_wait_idle(emu, 0, 5000000000ull), 0);
+    CHECK_EQ(mdsa_cr_status(cr), MDSA_ST_SUCCESS); /* late, but it came */
+    CHECK(memcmp(dst, src, sizeof dst) == 0);
+    /* hung (-1): a reset abandons it and nothing is ever written */
+    memset(dst, 0, sizeof dst);
+    memset(cr, 0, 32);
+    f.offset = -1;
+    CHECK_EQ(mdsa_emu_arm_fault(emu, 0, &f), 0);
+    CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK);
+    CHECK_EQ(mdsa_emu_wait_idle(emu, 0, 20000000ull), -ETIMEDOUT);
+    CHECK_EQ(mdsa_wq_reset(wq, 1000000000ull), 0);
+    CHECK_EQ(mdsa_emu_wait_idle(emu, 0, 5000000000ull), 0);
+    CHECK_EQ(mdsa_cr_status(cr), 0);
+    CHECK_EQ(dst[0] | dst[255], 0);
+    CHECK_EQ(mdsa_emu_stats_read(emu, 0).aborted, 1);
+    /* hung for good (-2): the reset cannot stop it */
+    f.offset = -2;
+    CHECK_EQ(mdsa_emu_arm_fault(emu, 0, &f), 0);
+    CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK);
+    wait_stalls(emu, 3); /* the device has taken it (a reset before that just discards it) */
+    CHECK_EQ(mdsa_wq_reset(wq, 20000000ull), -ETIMEDOUT);
+    mdsa_emu_destroy(emu); /* shutting the device down still ends it */
+    CHECK_EQ(dst[0] | dst[255], 0);
+    /* a synchronous device cannot be armed to stall */
+    emu = emu_from("");
+    CHECK_EQ(mdsa_emu_arm_fault(emu, 0, &f), -EINVAL);
     mdsa_emu_destroy(emu);
 }
 
@@ -302,7 +427,9 @@ int main(void)
     RUN(test_random_offsets_resume_exact);
     RUN(test_fault_other_ops);
     RUN(test_block_on_fault);
-    RUN(test_cr_fault_late_and_ordered);
+    RUN(test_cr_fault_lost_on_version_1);
+    RUN(test_cr_fault_late_and_ordered_on_version_2);
+    RUN(test_stall_late_write_and_reset);
     RUN(test_deterministic_seed);
     RUN(test_fixed_fault_offset_config);
     free(cr);

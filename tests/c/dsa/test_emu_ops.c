@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Every emulated operation, executed through a synchronous WQ. */
 #include "tutil.h"
 

@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Work-queue semantics: dedicated capacity, shared retry threshold,
  * write() rules, injected refusals, asynchronous completion, config. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 
 #include "tutil.h"
 
@@ -12,28 +14,102 @@ static void nop(struct mdsa_desc *d, struct mdsa_cr *r)
     desc_init(d, MDSA_OP_NOOP, MDSA_F_CRAV | MDSA_F_RCR, r);
 }
 
-static void test_dedicated_overflow(void)
+/* hw-strict: a dedicated WQ never refuses.  MOVDIR64B (and the kernel's
+ * write(), which issues the same MOVDIR64B) into a full WQ "succeeds" and
+ * the device drops the descriptor with a software error. */
+static void test_dedicated_overflow_drops(void)
 {
     struct mdsa_emu *emu = emu_from("mode=dedicated,wq_size=4,async=1");
     struct mdsa_wq *wq = mdsa_emu_wq(emu, 0);
     struct mdsa_cr *r = zalloc_aligned(32, 6 * 32);
     struct mdsa_desc d;
+    mdsa_emu_swerr_read(emu, 1);
     mdsa_emu_pause(emu, 0, 1);
     for (int i = 0; i < 4; i++) {
         nop(&d, &r[i]);
         CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK);
     }
+    CHECK_EQ(mdsa_wq_errors(wq), 0);
     nop(&d, &r[4]);
-    CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_FULL);
-    CHECK_EQ(mdsa_wq_write(wq, &d, 1), -ENOSPC);
-    CHECK_EQ(mdsa_emu_stats_read(emu, 0).refused, 2);
+    CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK); /* posted: no feedback */
+    nop(&d, &r[5]);
+    CHECK_EQ(mdsa_wq_write(wq, &d, 1), 1);        /* the kernel cannot tell either */
+    struct mdsa_emu_stats st = mdsa_emu_stats_read(emu, 0);
+    CHECK_EQ(st.refused, 0);
+    CHECK_EQ(st.dropped, 2);
+    CHECK_EQ(mdsa_wq_errors(wq), 2);
+    struct mdsa_emu_swerr e = mdsa_emu_swerr_read(emu, 1);
+    CHECK_EQ(e.status, MDSA_EMU_SWERR_WQ_OVERFLOW);
+    CHECK_EQ(e.addr, A(&r[4]));
+    CHECK_EQ(e.overflow, 1);
     mdsa_emu_pause(emu, 0, 0);
     CHECK_EQ(mdsa_emu_wait_idle(emu, 0, 5000000000ull), 0);
     for (int i = 0; i < 4; i++)
         CHECK_EQ(mdsa_cr_status(&r[i]), MDSA_ST_SUCCESS);
-    CHECK_EQ(mdsa_cr_status(&r[4]), 0);
+    CHECK_EQ(mdsa_cr_status(&r[4]), 0); /* dropped: never executed, never written */
+    CHECK_EQ(mdsa_cr_status(&r[5]), 0);
+    nop(&d, &r[4]);
     CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK);
     CHECK_EQ(wait_status(wq, &r[4]), MDSA_ST_SUCCESS);
+    free(r);
+    mdsa_emu_destroy(emu);
+}
+
+/* lenient keeps the polite answers for comparison. */
+static void test_dedicated_overflow_lenient(void)
+{
+    struct mdsa_emu *emu = emu_from("profile=lenient,mode=dedicated,wq_size=2,async=1");
+    struct mdsa_wq *wq = mdsa_emu_wq(emu, 0);
+    struct mdsa_cr *r = zalloc_aligned(32, 3 * 32);
+    struct mdsa_desc d;
+    mdsa_emu_pause(emu, 0, 1);
+    for (int i = 0; i < 2; i++) {
+        nop(&d, &r[i]);
+        CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK);
+    }
+    nop(&d, &r[2]);
+    CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_FULL);
+    CHECK_EQ(mdsa_wq_write(wq, &d, 1), -ENOSPC);
+    CHECK_EQ(mdsa_emu_stats_read(emu, 0).refused, 2);
+    CHECK_EQ(mdsa_emu_stats_read(emu, 0).dropped, 0);
+    mdsa_emu_pause(emu, 0, 0);
+    CHECK_EQ(mdsa_emu_wait_idle(emu, 0, 5000000000ull), 0);
+    free(r);
+    mdsa_emu_destroy(emu);
+}
+
+/* Occupancy is what waits in the WQ: once the device has taken a
+ * descriptor (even one it is still busy with) its entry is free. */
+static void test_dedicated_occupancy_frees_at_dispatch(void)
+{
+    struct mdsa_emu *emu = emu_from("wq_size=2,async=1");
+    struct mdsa_wq *wq = mdsa_emu_wq(emu, 0);
+    struct mdsa_cr *r = zalloc_aligned(32, 4 * 32);
+    struct mdsa_desc d;
+    struct mdsa_emu_fault f = {.kind = MDSA_EMU_FAULT_STALL, .offset = -1};
+    CHECK_EQ(mdsa_emu_arm_fault(emu, 0, &f), 0);
+    nop(&d, &r[0]);
+    CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK);
+    for (int i = 0; i < 100000 && !mdsa_emu_stats_read(emu, 0).stalls; i++)
+        sched_yield();
+    CHECK_EQ(mdsa_emu_stats_read(emu, 0).stalls, 1); /* the device took it and hangs on it */
+    for (int i = 1; i < 3; i++) {
+        nop(&d, &r[i]);
+        CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK);
+    }
+    CHECK_EQ(mdsa_emu_stats_read(emu, 0).dropped, 0); /* 2 waiting: full, not over */
+    nop(&d, &r[3]);
+    CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK);
+    CHECK_EQ(mdsa_emu_stats_read(emu, 0).dropped, 1);
+    CHECK_EQ(mdsa_wq_reset(wq, 1000000000ull), 0);
+    struct mdsa_emu_stats st = mdsa_emu_stats_read(emu, 0);
+    CHECK_EQ(st.resets, 1);
+    CHECK_EQ(st.aborted, 3); /* the hung one and the two behind it */
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ(mdsa_cr_status(&r[i]), 0);
+    nop(&d, &r[0]); /* enabled again */
+    CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK);
+    CHECK_EQ(wait_status(wq, &r[0]), MDSA_ST_SUCCESS);
     free(r);
     mdsa_emu_destroy(emu);
 }
@@ -71,7 +147,7 @@ static int fake_write(struct mdsa_wq *wq, const struct mdsa_desc *d, uint32_t n)
     return (int)(n < (uint32_t)f->write_accept ? n : (uint32_t)f->write_accept);
 }
 
-static const struct mdsa_wq_ops fake_ops = {fake_submit, fake_write, NULL, NULL};
+static const struct mdsa_wq_ops fake_ops = {.submit = fake_submit, .write = fake_write};
 
 static void test_retry_policy(void)
 {
@@ -143,6 +219,7 @@ static void test_write_rules(void)
     struct mdsa_emu *emu = emu_from("submit=write,max_batch=8");
     struct mdsa_wq *wq = mdsa_emu_wq(emu, 0);
     CHECK_EQ(wq->info.portal, 0);
+    CHECK_EQ(wq->info.write_batch, 0); /* version 1 with the erratum: as SPR/EMR */
     struct mdsa_cr *r = zalloc_aligned(32, 4 * 32);
     struct mdsa_desc d[3];
     nop(&d[0], &r[0]);
@@ -161,13 +238,30 @@ static void test_write_rules(void)
     /* a misaligned record address is refused, CRAV or not */
     desc_move(&d[0], 0, (uint8_t *)&r[3] + 8, dst, src, 100);
     CHECK_EQ(mdsa_wq_write(wq, d, 1), -EINVAL);
-    free(r);
     mdsa_emu_destroy(emu);
+    /* where the kernel takes BATCH through write(): a version-2 device, or
+     * one without the erratum; lenient never does */
+    static const char *const cfgs[] = {"submit=write,version=2", "submit=write,user_submission_safe=1",
+                                       "submit=write,version=2,profile=lenient"};
+    for (int k = 0; k < 3; k++) {
+        emu = emu_from(cfgs[k]);
+        wq = mdsa_emu_wq(emu, 0);
+        memset(dst, 0, 200);
+        memset(r, 0, 4 * 32);
+        desc_move(&d[0], MDSA_F_CRAV | MDSA_F_RCR, &r[0], dst, src, 100);
+        desc_move(&d[1], MDSA_F_CRAV | MDSA_F_RCR, &r[1], dst + 100, src + 100, 100);
+        CHECK_EQ(wq->info.write_batch, k < 2);
+        CHECK_EQ(mdsa_wq_write(wq, &d[2], 1), k < 2 ? 1 : -EINVAL);
+        CHECK_EQ(mdsa_cr_status(&r[2]), k < 2 ? MDSA_ST_SUCCESS : 0);
+        CHECK(k == 2 || memcmp(src, dst, 200) == 0);
+        mdsa_emu_destroy(emu);
+    }
+    free(r);
 }
 
 static void test_injected_refusals(void)
 {
-    struct mdsa_emu *emu = emu_from("mode=dedicated");
+    struct mdsa_emu *emu = emu_from("mode=dedicated,profile=lenient");
     struct mdsa_wq *wq = mdsa_emu_wq(emu, 0);
     struct mdsa_cr *r = zalloc_aligned(32, 32);
     struct mdsa_desc d;
@@ -178,6 +272,19 @@ static void test_injected_refusals(void)
     CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_FULL);
     CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_FULL);
     CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK);
+    mdsa_emu_destroy(emu);
+    /* hw-strict dedicated: "full" at arrival means dropped */
+    emu = emu_from("mode=dedicated");
+    wq = mdsa_emu_wq(emu, 0);
+    CHECK_EQ(mdsa_emu_arm_fault(emu, 0, &f), 0);
+    memset(r, 0, 32);
+    CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK);
+    CHECK_EQ(mdsa_cr_status(r), MDSA_ST_SUCCESS);
+    memset(r, 0, 32);
+    CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK);
+    CHECK_EQ(mdsa_cr_status(r), 0);
+    CHECK_EQ(mdsa_emu_stats_read(emu, 0).dropped, 1);
+    CHECK_EQ(mdsa_wq_errors(wq), 1);
     mdsa_emu_destroy(emu);
     emu = emu_from("mode=shared,qfull_rate=1");
     CHECK_EQ(mdsa_wq_submit(mdsa_emu_wq(emu, 0), &d), MDSA_WQ_RETRY);
@@ -275,7 +382,7 @@ static void test_shared_wq_many_submitters(void)
 static void test_config_parser(void)
 {
     struct mdsa_emu_config c;
-    char err[512], buf[1024];
+    char err[512], buf[4096];
     mdsa_emu_config_default(&c);
     CHECK_EQ(mdsa_emu_config_parse(&c,
                                    "mode=shared,wq_size=32,threshold=24,async=1,latency_ns=20000,"
@@ -300,6 +407,20 @@ static void test_config_parser(void)
     mdsa_emu_config_default(&c);
     CHECK_EQ(mdsa_emu_config_parse(&c, "mode=shared,bogus=1", err, sizeof err), -EINVAL);
     CHECK_STR_CONTAINS(err, "unknown DSA emulator config key 'bogus'");
+    CHECK_STR_CONTAINS(err, "profile version user_submission_safe mode");
+    /* the profile and the device version */
+    mdsa_emu_config_default(&c);
+    CHECK_EQ(c.profile, MDSA_EMU_HW_STRICT);
+    CHECK_EQ(c.version, 1);
+    CHECK_EQ(mdsa_emu_config_parse(&c, "profile=lenient,version=2,user_submission_safe=yes", err,
+                                   sizeof err), 0);
+    CHECK_EQ(c.profile, MDSA_EMU_LENIENT);
+    CHECK_EQ(c.version, 2);
+    CHECK_EQ(c.user_submission_safe, 1);
+    CHECK_EQ(mdsa_emu_config_parse(&c, "profile=strict", err, sizeof err), -EINVAL);
+    CHECK_STR_CONTAINS(err, "profile=strict: expected hw-strict|lenient");
+    CHECK_EQ(mdsa_emu_config_parse(&c, "version=3", err, sizeof err), -EINVAL);
+    CHECK_STR_CONTAINS(err, "version=3: expected 1..2");
     CHECK_EQ(mdsa_emu_config_parse(&c, "fault_rate=2", err, sizeof err), -EINVAL);
     CHECK_STR_CONTAINS(err, "fault_rate=2");
     CHECK_EQ(mdsa_emu_config_parse(&c, "max_batch=1", err, sizeof err), -EINVAL);
@@ -315,13 +436,18 @@ static void test_config_parser(void)
     CHECK_EQ(mdsa_emu_config_parse(&c, "async=1, seed=0x10,", err, sizeof err), 0);
     CHECK_EQ(c.seed, 16);
     CHECK_EQ(mdsa_emu_config_parse(&c, NULL, err, sizeof err), 0);
-    CHECK(strstr(mdsa_emu_config_help(), "qfull_rate") != NULL);
+    int need = mdsa_emu_config_help(buf, sizeof buf);
+    CHECK(need > 0 && (size_t)need < sizeof buf);
+    CHECK(strstr(buf, "qfull_rate=<a probability 0..1>") != NULL);
+    CHECK(strstr(buf, "profile=<hw-strict|lenient>") != NULL);
 }
 
 int main(void)
 {
     fill_random(src, sizeof src, 21);
-    RUN(test_dedicated_overflow);
+    RUN(test_dedicated_overflow_drops);
+    RUN(test_dedicated_overflow_lenient);
+    RUN(test_dedicated_occupancy_frees_at_dispatch);
     RUN(test_retry_policy);
     RUN(test_shared_retry_threshold);
     RUN(test_write_rules);

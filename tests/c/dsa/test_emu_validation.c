@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Hardware validation statuses and the CRAV/RCR completion-record rules. */
 #include "tutil.h"
 

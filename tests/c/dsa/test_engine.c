@@ -1,49 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The DSA copy engine over the emulator: batching, in-order completion,
  * partial-completion resume, error fallback, full queues, timeouts, and a
  * randomized byte-exact comparison against memcpy under fault injection. */
 #include <errno.h>
 #include <stdlib.h>
 
-#include "engines/copy.h"
-#include "engines/dsa/engine.h"
-#include "tutil.h"
-
-static uint8_t *pool;  /* random source bytes */
-#define POOL (1u << 20)
-
-static mdsa_engine_t *mk(const char *cfg, size_t threshold)
-{
-    char err[512];
-    mdsa_engine_t *e = mdsa_engine_dsa_create("dsa-emu", cfg, threshold, err, sizeof err);
-    if (!e) {
-        fprintf(stderr, "engine create '%s': %s\n", cfg, err);
-        abort();
-    }
-    return e;
-}
-
-static const struct mdsa_engine_counters *ctr(mdsa_engine_t *e)
-{
-    return &e->ctr;
-}
-
-/* n copies of len bytes from pool+k*len*3 into dst+k*len. */
-static void ops_fill(struct mdsa_copy_op *ops, uint32_t n, uint8_t *dst, uint32_t len)
-{
-    for (uint32_t k = 0; k < n; k++) {
-        ops[k].dst = dst + (size_t)k * len;
-        ops[k].src = pool + ((size_t)k * len * 3) % (POOL - len);
-        ops[k].len = len;
-    }
-}
-
-static int ops_ok(const struct mdsa_copy_op *ops, uint32_t n)
-{
-    for (uint32_t k = 0; k < n; k++)
-        if (memcmp(ops[k].dst, ops[k].src, ops[k].len))
-            return 0;
-    return 1;
-}
+#include "tengine.h"
 
 static void test_batches_and_counters(void)
 {
@@ -81,7 +43,7 @@ static void test_batches_and_counters(void)
 
 static void test_threshold_and_split(void)
 {
-    mdsa_engine_t *e = mk("max_xfer=1000", 256);
+    mdsa_engine_t *e = mk("max_xfer=1024", 256);
     struct mdsa_copy_op ops[3];
     uint8_t *dst = zalloc_aligned(64, 8000);
     ops[0] = (struct mdsa_copy_op){dst, pool, 100};          /* CPU: below threshold */
@@ -108,7 +70,7 @@ static void test_threshold_and_split(void)
 
 static void test_in_order_completion(void)
 {
-    mdsa_engine_t *e = mk("async=1", 1000);
+    mdsa_engine_t *e = mk("async=1,timeout_ms=600000", 1000); /* paused on purpose: no timeout */
     struct mdsa_emu *emu = mdsa_engine_dsa_emu(e);
     uint8_t *dst = zalloc_aligned(64, 40000);
     struct mdsa_copy_op a[4], b[4];
@@ -132,13 +94,6 @@ static void test_in_order_completion(void)
     CHECK_EQ(mdsa_engine_dsa_inflight(e), 0);
     e->ops->destroy(e);
     free(dst);
-}
-
-static void arm(mdsa_engine_t *e, int kind, uint32_t skip, int64_t off)
-{
-    struct mdsa_emu_fault f = {.kind = kind, .skip = skip, .offset = off,
-                               .side = MDSA_EMU_SIDE_RANDOM};
-    CHECK_EQ(mdsa_emu_arm_fault(mdsa_engine_dsa_emu(e), 0, &f), 0);
 }
 
 static void test_partial_completion_resumed(void)
@@ -227,8 +182,9 @@ static void test_queue_full_copies_on_cpu(void)
     struct mdsa_copy_op ops[16];
     uint64_t t;
     ops_fill(ops, 16, dst, 1500);
-    /* dedicated WQ refuses: the whole unit is copied by the CPU */
-    mdsa_engine_t *e = mk("max_batch=64", 0);
+    /* a queue answering FULL (lenient: hardware never does, see the drop
+     * tests): the whole unit is copied by the CPU */
+    mdsa_engine_t *e = mk("max_batch=64,profile=lenient", 0);
     arm(e, MDSA_EMU_FAULT_QFULL, 0, 0);
     CHECK_EQ(e->ops->submit(e, ops, 16, &t), 0);
     CHECK(ops_ok(ops, 16)); /* done inside submit */
@@ -282,8 +238,9 @@ static void test_ring_and_wq_capacity(void)
     uint64_t t[4];
     for (int b = 0; b < 4; b++)
         ops_fill(ops[b], 4, dst + b * 4 * 1500, 1500);
-    /* dedicated WQ of 2 entries: a third BATCH in flight would overflow */
-    mdsa_engine_t *e = mk("async=1,wq_size=2", 0);
+    /* dedicated WQ of 3 entries, one kept for a DRAIN: a third BATCH in
+     * flight would take it */
+    mdsa_engine_t *e = mk("async=1,wq_size=3,timeout_ms=600000", 0);
     mdsa_emu_pause(mdsa_engine_dsa_emu(e), 0, 1);
     for (int b = 0; b < 3; b++)
         CHECK_EQ(e->ops->submit(e, ops[b], 4, &t[b]), 0);
@@ -301,7 +258,7 @@ static void test_ring_and_wq_capacity(void)
     e->ops->destroy(e);
     /* the engine's own ring (ring=2) bounds units in flight the same way */
     memset(dst, 0, 4 * 4 * 1500);
-    e = mk("async=1,mode=shared,ring=2", 0);
+    e = mk("async=1,mode=shared,ring=2,timeout_ms=600000", 0);
     mdsa_emu_pause(mdsa_engine_dsa_emu(e), 0, 1);
     for (int b = 0; b < 4; b++)
         CHECK_EQ(e->ops->submit(e, ops[b], 4, &t[b]), 0);
@@ -333,9 +290,13 @@ static void test_write_mode_engine(void)
     free(dst);
 }
 
-static void test_timeout_degrades_to_cpu(void)
+/* A device that stops (the emulator paused: nothing executes, not even
+ * the DRAIN): after the timeout the drain cannot finish either, so the
+ * WQ is reset, the burst finished by the CPU, and the engine stays on
+ * the CPU with the reason. */
+static void test_hung_device_reset_then_cpu(void)
 {
-    mdsa_engine_t *e = mk("async=1,timeout_ms=30", 0);
+    mdsa_engine_t *e = mk("async=1,timeout_ms=30,quiesce_ms=30", 0);
     struct mdsa_emu *emu = mdsa_engine_dsa_emu(e);
     uint8_t *dst = zalloc_aligned(64, 8 * 1500);
     struct mdsa_copy_op ops[8];
@@ -343,15 +304,21 @@ static void test_timeout_degrades_to_cpu(void)
     ops_fill(ops, 4, dst, 1500);
     mdsa_emu_pause(emu, 0, 1); /* the "device" hangs */
     CHECK_EQ(e->ops->submit(e, ops, 4, &t), 0);
-    CHECK_EQ(mdsa_engine_wait(e, t), 0); /* returns after the timeout */
+    CHECK_EQ(mdsa_engine_wait(e, t), 0); /* returns after timeout + drain bound */
     CHECK(ops_ok(ops, 4));
+    CHECK_EQ(ctr(e)->timeouts, 1);
+    CHECK_EQ(ctr(e)->wq_resets, 1);
+    CHECK_EQ(ctr(e)->lost_completions, 1); /* the BATCH (its members went with it) */
     CHECK_EQ(ctr(e)->errors, 1);
     CHECK_EQ(ctr(e)->cpu_fallbacks, 4);
     CHECK_EQ(ctr(e)->fallback_errors, 4); /* the burst whose completion never came */
-    CHECK_STR_CONTAINS(mdsa_engine_dsa_note(e), "completion timeout");
+    CHECK_EQ(mdsa_emu_stats_read(emu, 0).resets, 1);
+    CHECK_EQ(mdsa_emu_stats_read(emu, 0).aborted, 2); /* the BATCH and the DRAIN */
     /* the switch to the CPU is a state anyone reading the counters sees */
     CHECK_EQ(ctr(e)->state, MDSA_ENGINE_CPU_ONLY);
     CHECK_STR_CONTAINS(ctr(e)->state_reason, "completion timeout on emu0.0");
+    CHECK_STR_CONTAINS(ctr(e)->state_reason, "DRAIN did not complete within 30 ms: WQ reset");
+    CHECK_STR_CONTAINS(mdsa_engine_dsa_note(e), "WQ reset");
     ops_fill(ops + 4, 4, dst + 4 * 1500, 1500);
     CHECK_EQ(e->ops->submit(e, ops + 4, 4, &t), 0);
     CHECK_EQ(e->ops->poll(e, t), 1); /* CPU from now on */
@@ -420,9 +387,15 @@ static void stress(const char *cfg, size_t threshold, int bursts, uint64_t seed)
     /* every fallback has exactly one reason */
     CHECK_EQ(c->cpu_fallbacks, c->fallback_errors + c->fallback_queue_full + c->fallback_cpu_only);
     /* and every fault the emulator produced was seen once (portal submission;
-     * write() retries inside the "kernel" are not ours to count) */
+     * write() retries inside the "kernel" are not ours to count) -- lost
+     * records and dropped descriptors included (hw-strict) */
+    struct mdsa_emu_stats es = mdsa_emu_stats_read(mdsa_engine_dsa_emu(e), 0);
     if (!strstr(cfg, "submit=write"))
         CHECK_EQ(c->emu_faults, c->partial_completions + c->errors + c->refusals);
+    /* the engine itself never overruns a dedicated WQ: every drop was injected */
+    CHECK(strstr(cfg, "qfull_rate") || es.dropped == 0);
+    if (c->state)
+        printf("  state: %s\n", c->state_reason);
     printf("  %-70s copies=%llu partial=%llu errors=%llu fallbacks=%llu full=%llu retries=%llu "
            "offloaded=%.1f%%\n",
            cfg, (unsigned long long)copies, (unsigned long long)c->partial_completions,
@@ -473,7 +446,7 @@ static void test_kinds_and_config(void)
     CHECK(mdsa_engine_dsa_create("dma", NULL, 0, err, sizeof err) == NULL);
     CHECK_STR_CONTAINS(err, "unknown DSA engine kind 'dma'");
     CHECK(mdsa_engine_dsa_create("dsa-emu", "mode=shared,colour=blue", 0, err, sizeof err) == NULL);
-    CHECK_STR_CONTAINS(err, "unknown DSA config key 'colour'");
+    CHECK_STR_CONTAINS(err, "unknown DSA engine config key 'colour'");
     CHECK(mdsa_engine_dsa_create("dsa-emu", "ring=0", 0, err, sizeof err) == NULL);
     CHECK_STR_CONTAINS(err, "ring=0");
     CHECK_EQ(mdsa_dsa_config_validate("mode=shared,async=1,ring=16,timeout_ms=100", err,
@@ -505,13 +478,12 @@ static void test_kinds_and_config(void)
     int need = mdsa_dsa_info("sysfs=/nonexistent-dsa-root", small, sizeof small);
     CHECK(need > 16 && strlen(small) == 15);
     n = mdsa_dsa_info("bogus=1", buf, sizeof buf);
-    CHECK_STR_CONTAINS(buf, "invalid: unknown DSA config key 'bogus'");
+    CHECK_STR_CONTAINS(buf, "invalid: unknown DSA engine config key 'bogus'");
 }
 
 int main(void)
 {
-    pool = zalloc_aligned(64, POOL);
-    fill_random(pool, POOL, 77);
+    pool_init();
     RUN(test_batches_and_counters);
     RUN(test_threshold_and_split);
     RUN(test_in_order_completion);
@@ -521,7 +493,7 @@ int main(void)
     RUN(test_queue_full_copies_on_cpu);
     RUN(test_ring_and_wq_capacity);
     RUN(test_write_mode_engine);
-    RUN(test_timeout_degrades_to_cpu);
+    RUN(test_hung_device_reset_then_cpu);
     RUN(test_stress_sync_dedicated);
     RUN(test_stress_matrix);
     RUN(test_kinds_and_config);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the DSA tests: emulator set-up from a config string,
  * descriptor builders, aligned buffers, a deterministic PRNG. */
 #ifndef MDSA_TEST_TUTIL_H

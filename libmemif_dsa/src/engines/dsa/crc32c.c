@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Table-driven CRC-32C for the DSA emulator (see crc32c.h). */
 #include <string.h>
 

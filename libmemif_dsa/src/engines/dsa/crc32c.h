@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CRC-32C (Castagnoli, polynomial 0x1EDC6F41) as DSA's CRCGEN and COPY_CRC
  * compute it, including the three operation-specific flag bits. */
 #ifndef MDSA_DSA_CRC32C_H

@@ -1,6 +1,8 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Software DSA device: work queues (dedicated, shared, write()), the
- * synchronous and asynchronous completion models, fault arming and the
- * software-error register.  Descriptor execution is in emu_exec.c. */
+ * synchronous and asynchronous completion models, fault arming, WQ reset
+ * and the software-error register.  Descriptor execution is in
+ * emu_exec.c. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* clock_nanosleep, pthread_condattr_setclock under -std=c11 */
 #endif
@@ -68,6 +70,8 @@ void emu_swerr(struct mdsa_emu *emu, unsigned wq, uint8_t status, uint8_t opcode
     }
     e->count++;
     pthread_mutex_unlock(&emu->err_mu);
+    if (wq < emu->n)
+        __atomic_add_fetch(&emu->wqs[wq].swerrs, 1, __ATOMIC_RELEASE);
 }
 
 static void sleep_until(uint64_t due)
@@ -83,12 +87,18 @@ static struct emu_wq *W(struct mdsa_wq *wq)
     return (struct emu_wq *)wq;
 }
 
-/* Injected refusal: scripted first, then the random rate.  Caller holds
- * the submission lock. */
-static int inject_refusal(struct emu_wq *w)
+/* Injected "queue full": scripted first, then the random rate -- which
+ * spares a DRAIN on a dedicated WQ: a host keeps an entry free for it
+ * (the DSA engine does), so only a host bug could overrun the WQ then.
+ * Caller holds the submission lock. */
+static int inject_refusal(struct emu_wq *w, const struct mdsa_desc *d)
 {
     double p = w->emu->cfg.qfull_rate;
-    return emu_armed_fire(&w->qfull) || (p > 0 && emu_rng_unit(&w->sub_rng) < p);
+    if (emu_armed_fire(&w->qfull))
+        return 1;
+    if (mdsa_desc_opcode(d) == MDSA_OP_DRAIN && w->base.info.mode == MDSA_WQ_DEDICATED)
+        return 0;
+    return p > 0 && emu_rng_unit(&w->sub_rng) < p;
 }
 
 static int refused_code(const struct emu_wq *w)
@@ -96,15 +106,31 @@ static int refused_code(const struct emu_wq *w)
     return w->base.info.mode == MDSA_WQ_SHARED ? MDSA_WQ_RETRY : MDSA_WQ_FULL;
 }
 
+/* A full queue at submission.  A shared WQ (ENQCMD) answers retry.  A
+ * dedicated WQ under hw-strict says nothing -- MOVDIR64B is a posted
+ * write -- and the device drops the descriptor with a software error;
+ * lenient answers FULL.  Returns what submit() reports. */
+static int queue_full(struct emu_wq *w, const struct mdsa_desc *d)
+{
+    if (w->base.info.mode == MDSA_WQ_SHARED || !EMU_STRICT(w)) {
+        w->refused++;
+        return refused_code(w);
+    }
+    w->dropped++;
+    emu_swerr(w->emu, w->idx, MDSA_EMU_SWERR_WQ_OVERFLOW, mdsa_desc_opcode(d), 0, 0,
+              d->completion_addr);
+    return MDSA_WQ_OK;
+}
+
 /* Synchronous model: execute inside the call; the queue never holds
  * anything, so only injection refuses. */
 static int enqueue_sync(struct emu_wq *w, const struct mdsa_desc *d)
 {
     pthread_mutex_lock(&w->x_mu);
-    if (inject_refusal(w)) {
-        w->refused++;
+    if (inject_refusal(w, d)) {
+        int rc = queue_full(w, d);
         pthread_mutex_unlock(&w->x_mu);
-        return refused_code(w);
+        return rc;
     }
     w->submitted++;
     struct mdsa_desc copy = *d; /* the device reads the 64 bytes once */
@@ -120,10 +146,10 @@ static int enqueue_async(struct emu_wq *w, const struct mdsa_desc *d)
     uint64_t lat = w->emu->cfg.latency_ns;
     uint64_t due = lat ? emu_now_ns() + lat : 0;
     pthread_mutex_lock(&w->q_mu);
-    if (w->count >= w->limit || inject_refusal(w)) {
-        w->refused++;
+    if (w->count >= w->limit || inject_refusal(w, d)) {
+        int rc = queue_full(w, d);
         pthread_mutex_unlock(&w->q_mu);
-        return refused_code(w);
+        return rc;
     }
     struct emu_entry *e = &w->ring[(w->head + w->count) % w->cap];
     e->d = *d;
@@ -147,22 +173,23 @@ static int emu_submit(struct mdsa_wq *wq, const struct mdsa_desc *d)
     return enqueue(W(wq), d);
 }
 
-/* The kernel's write(): per descriptor, refuse BATCH and misaligned
- * records, then submit (a shared WQ is retried enq_retries times). */
+/* The kernel's write(): per descriptor, refuse BATCH where the kernel
+ * does and misaligned records, then submit (a shared WQ is retried
+ * enq_retries times; a dedicated WQ is a plain MOVDIR64B). */
 static int emu_write(struct mdsa_wq *wq, const struct mdsa_desc *d, uint32_t n)
 {
     struct emu_wq *w = W(wq);
     uint32_t i;
     int rc = 0;
     for (i = 0; i < n; i++) {
-        if (mdsa_desc_opcode(&d[i]) == MDSA_OP_BATCH ||
+        if ((mdsa_desc_opcode(&d[i]) == MDSA_OP_BATCH && !wq->info.write_batch) ||
             (d[i].completion_addr & (MDSA_CR_ALIGN - 1))) {
             rc = -EINVAL;
             break;
         }
         rc = enqueue(w, &d[i]);
         for (uint32_t t = 0; rc == MDSA_WQ_RETRY && t < w->emu->cfg.enq_retries; t++) {
-            mdsa_cpu_pause();
+            mdsa_cpu_relax();
             rc = enqueue(w, &d[i]);
         }
         if (rc == MDSA_WQ_RETRY)
@@ -181,7 +208,8 @@ static void emu_progress(struct mdsa_wq *wq)
     if (w->emu->cfg.async) {
         /* A poller spinning on a CPU the worker needs would starve it:
          * step aside while work is queued (emulator only). */
-        if (__atomic_load_n(&w->count, __ATOMIC_ACQUIRE))
+        if (__atomic_load_n(&w->count, __ATOMIC_ACQUIRE) ||
+            __atomic_load_n(&w->busy, __ATOMIC_ACQUIRE))
             sched_yield();
         return; /* the worker delivers late records */
     }
@@ -192,11 +220,57 @@ static void emu_progress(struct mdsa_wq *wq)
     pthread_mutex_unlock(&w->x_mu);
 }
 
+static uint64_t emu_errors(struct mdsa_wq *wq)
+{
+    return __atomic_load_n(&W(wq)->swerrs, __ATOMIC_ACQUIRE);
+}
+
+static void timed_wait(struct emu_wq *w, uint64_t until)
+{
+    struct timespec ts = {.tv_sec = (time_t)(until / 1000000000ull),
+                          .tv_nsec = (long)(until % 1000000000ull)};
+    pthread_cond_timedwait(&w->q_cv, &w->q_mu, &ts);
+}
+
+/* Disable and re-enable the WQ: what is queued is discarded, a descriptor
+ * the device is stuck on is abandoned (unless it was armed to ignore
+ * resets), late records still owed are dropped.  After 0 nothing
+ * submitted earlier writes memory. */
+static int emu_reset(struct mdsa_wq *wq, uint64_t timeout_ns)
+{
+    struct emu_wq *w = W(wq);
+    uint64_t deadline = emu_now_ns() + timeout_ns;
+    pthread_mutex_lock(&w->q_mu);
+    w->aborting = 1;
+    pthread_cond_broadcast(&w->q_cv);
+    while (w->busy && emu_now_ns() < deadline)
+        timed_wait(w, deadline);
+    if (w->busy) { /* the device did not let go of its descriptor */
+        w->aborting = 0;
+        pthread_mutex_unlock(&w->q_mu);
+        return -ETIMEDOUT;
+    }
+    w->aborted += w->count;
+    w->head = 0;
+    __atomic_store_n(&w->count, 0, __ATOMIC_RELEASE);
+    pthread_mutex_lock(&w->x_mu);
+    w->late_head = 0;
+    __atomic_store_n(&w->late_n, 0, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&w->x_mu);
+    w->resets++;
+    w->aborting = 0;
+    pthread_cond_broadcast(&w->q_cv);
+    pthread_mutex_unlock(&w->q_mu);
+    return 0;
+}
+
 static const struct mdsa_wq_ops emu_ops = {
     .submit = emu_submit,
     .write = emu_write,
     .progress = emu_progress,
     .close = NULL, /* owned by the emulator */
+    .errors = emu_errors,
+    .reset = emu_reset,
 };
 
 static uint64_t late_next_due(struct emu_wq *w)
@@ -216,14 +290,35 @@ static void deliver_due(struct emu_wq *w)
     pthread_mutex_unlock(&w->x_mu);
 }
 
+/* An armed STALL holds the head entry: the device is busy with it and
+ * writes its destination only afterwards.  Returns 0 to go on executing
+ * it, 1 when a reset or shutdown took it away.  q_mu held. */
+static int stall(struct emu_wq *w)
+{
+    int64_t how = w->stall.offset;
+    uint64_t until = how >= 0 ? emu_now_ns() + (uint64_t)how : UINT64_MAX;
+    w->stalls++;
+    while (!w->stop && emu_now_ns() < until) {
+        if (w->aborting && how != -2)
+            return 1; /* the WQ reset abandons it */
+        if (until == UINT64_MAX)
+            pthread_cond_wait(&w->q_cv, &w->q_mu);
+        else
+            timed_wait(w, until);
+    }
+    return w->stop || w->aborting;
+}
+
 /* Worker: executes its WQ in FIFO order once each entry's latency has
- * passed, and delivers late records when due. */
+ * passed, and delivers late records when due.  Occupancy is what waits
+ * in the ring; the entry being executed (or stalled) no longer counts,
+ * but everything behind it waits for it. */
 static void *worker(void *arg)
 {
     struct emu_wq *w = arg;
     pthread_mutex_lock(&w->q_mu);
     while (!w->stop) {
-        int runnable = !w->paused && w->count;
+        int runnable = !w->paused && w->count && !w->aborting;
         if (!runnable) {
             if (!__atomic_load_n(&w->late_n, __ATOMIC_ACQUIRE)) {
                 pthread_cond_wait(&w->q_cv, &w->q_mu);
@@ -233,14 +328,23 @@ static void *worker(void *arg)
             deliver_due(w);
             uint64_t due = late_next_due(w);
             pthread_mutex_lock(&w->q_mu);
-            if (due && !w->stop && (w->paused || !w->count)) {
-                struct timespec ts = {.tv_sec = (time_t)(due / 1000000000ull),
-                                      .tv_nsec = (long)(due % 1000000000ull)};
-                pthread_cond_timedwait(&w->q_cv, &w->q_mu, &ts);
-            }
+            if (due && !w->stop && (w->paused || !w->count))
+                timed_wait(w, due);
             continue;
         }
+        /* Dispatch: the entry leaves the WQ (its slot is free again, as
+         * on the device once a descriptor reaches an engine) and the
+         * worker is busy with it until it has executed. */
         struct emu_entry e = w->ring[w->head];
+        w->head = (w->head + 1) % w->cap;
+        __atomic_store_n(&w->count, w->count - 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&w->busy, 1, __ATOMIC_RELEASE);
+        if (emu_armed_fire(&w->stall) && stall(w)) {
+            __atomic_store_n(&w->busy, 0, __ATOMIC_RELEASE); /* abandoned by a reset (or shutdown): never written */
+            w->aborted++;
+            pthread_cond_broadcast(&w->q_cv);
+            continue;
+        }
         pthread_mutex_unlock(&w->q_mu);
         if (e.due_ns && emu_now_ns() < e.due_ns)
             sleep_until(e.due_ns);
@@ -250,8 +354,9 @@ static void *worker(void *arg)
         emu_exec_top(w, &e.d);
         pthread_mutex_unlock(&w->x_mu);
         pthread_mutex_lock(&w->q_mu);
-        w->head = (w->head + 1) % w->cap;
-        __atomic_store_n(&w->count, w->count - 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&w->busy, 0, __ATOMIC_RELEASE);
+        if (w->aborting)
+            pthread_cond_broadcast(&w->q_cv); /* a reset waits for busy == 0 */
         if (!w->count) {
             /* Busy-wait briefly for the next submission: a condvar wake-up
              * costs tens of microseconds, more than a device would take. */
@@ -297,11 +402,20 @@ static int wq_init(struct mdsa_emu *emu, struct emu_wq *w, unsigned idx, char *e
     i->portal = c->submit != MDSA_EMU_SUBMIT_WRITE;
     i->block_on_fault = (uint8_t)c->block_on_fault;
     i->cache_control = 1;
+    i->version = (uint8_t)c->version;
+    i->batch = c->max_batch >= 2;
+    /* the kernel refuses BATCH through write() on version-1 devices with
+     * the erratum; lenient keeps the old rule (never) */
+    i->write_batch = c->profile == MDSA_EMU_HW_STRICT && i->batch &&
+                     (c->version >= 2 || c->user_submission_safe);
+    i->drain = 1;
     i->size = c->wq_size;
     i->threshold = c->mode == MDSA_WQ_SHARED ? (c->threshold ? c->threshold : c->wq_size) : 0;
-    i->max_xfer = c->max_xfer;
-    i->max_batch = c->max_batch;
+    i->max_xfer = c->max_xfer;   /* as sysfs would show them; the device */
+    i->max_batch = c->max_batch; /* enforces mdsa_emu_device_max_*() */
     w->limit = c->mode == MDSA_WQ_SHARED ? i->threshold : c->wq_size;
+    w->max_xfer = mdsa_emu_device_max_xfer(c);
+    w->max_batch = mdsa_emu_device_max_batch(c);
     w->cap = c->wq_size;
     w->ring = aligned_alloc(64, sizeof(struct emu_entry) * w->cap);
     w->late_cap = LATE_CAP;
@@ -413,7 +527,7 @@ int mdsa_emu_wait_idle(struct mdsa_emu *emu, unsigned wq, uint64_t timeout_ns)
     uint64_t deadline = emu_now_ns() + timeout_ns;
     for (;;) {
         pthread_mutex_lock(&w->q_mu);
-        uint32_t queued = w->count;
+        uint32_t queued = w->count + (uint32_t)w->busy;
         pthread_mutex_unlock(&w->q_mu);
         mdsa_wq_progress(&w->base);
         if (!queued && !__atomic_load_n(&w->late_n, __ATOMIC_ACQUIRE))
@@ -432,13 +546,18 @@ int mdsa_emu_arm_fault(struct mdsa_emu *emu, unsigned wq, const struct mdsa_emu_
     struct emu_wq *w = &emu->wqs[wq];
     struct emu_armed a = {.active = 1, .skip = f->skip, .count = f->count ? f->count : 1,
                           .offset = f->offset, .side = f->side};
+    if (f->kind == MDSA_EMU_FAULT_STALL && !emu->cfg.async)
+        return -EINVAL; /* a synchronous device finishes inside submit */
     pthread_mutex_lock(&w->q_mu);
     pthread_mutex_lock(&w->x_mu);
     switch (f->kind) {
     case MDSA_EMU_FAULT_PAGE: w->page = a; break;
     case MDSA_EMU_FAULT_CR: w->cr = a; break;
+    case MDSA_EMU_FAULT_MEMBER_CR: w->member_cr = a; break;
     case MDSA_EMU_FAULT_BATCH_LIST: w->blist = a; break;
     case MDSA_EMU_FAULT_ERROR: w->errinj = a; break;
+    case MDSA_EMU_FAULT_STALL: w->stall = a; break;
+    case MDSA_EMU_FAULT_BATCH_INVALID: w->binval = a; break;
     default: w->qfull = a; break;
     }
     pthread_mutex_unlock(&w->x_mu);
@@ -468,6 +587,11 @@ struct mdsa_emu_stats mdsa_emu_stats_read(struct mdsa_emu *emu, unsigned wq)
     s = w->st;
     s.submitted = w->submitted;
     s.refused = w->refused;
+    s.dropped = w->dropped;
+    s.stalls = w->stalls;
+    s.resets = w->resets;
+    s.aborted = w->aborted;
+    s.swerrs = __atomic_load_n(&w->swerrs, __ATOMIC_ACQUIRE);
     pthread_mutex_unlock(&w->x_mu);
     pthread_mutex_unlock(&w->q_mu);
     return s;

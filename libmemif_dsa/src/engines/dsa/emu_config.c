@@ -1,8 +1,8 @@
-/* Parser for the emulator's config string (keys documented in emu.h). */
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The emulator's configuration keys (documented in emu.h), described once
+ * as a config_kv table. */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "emu.h"
@@ -10,6 +10,8 @@
 void mdsa_emu_config_default(struct mdsa_emu_config *c)
 {
     memset(c, 0, sizeof *c);
+    c->profile = MDSA_EMU_HW_STRICT;
+    c->version = 1; /* SPR/EMR */
     c->mode = MDSA_WQ_DEDICATED;
     c->submit = MDSA_EMU_SUBMIT_AUTO;
     c->wqs = 1;
@@ -27,264 +29,100 @@ void mdsa_emu_config_default(struct mdsa_emu_config *c)
     c->seed = 1;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, const char *key, const char *val)
-{
-    if (err && errlen)
-        snprintf(err, errlen, fmt, key, val);
-    return -EINVAL;
-}
+static const struct mdsa_kv_enum profiles[] = {
+    {"hw-strict", MDSA_EMU_HW_STRICT}, {"lenient", MDSA_EMU_LENIENT}, {NULL, 0}};
+static const struct mdsa_kv_enum modes[] = {
+    {"dedicated", MDSA_WQ_DEDICATED}, {"shared", MDSA_WQ_SHARED}, {NULL, 0}};
+static const struct mdsa_kv_enum submits[] = {{"auto", MDSA_EMU_SUBMIT_AUTO},
+                                              {"portal", MDSA_EMU_SUBMIT_PORTAL},
+                                              {"write", MDSA_EMU_SUBMIT_WRITE},
+                                              {NULL, 0}};
+static const struct mdsa_kv_enum sides[] = {{"random", MDSA_EMU_SIDE_RANDOM},
+                                            {"read", MDSA_EMU_SIDE_READ},
+                                            {"write", MDSA_EMU_SIDE_WRITE},
+                                            {NULL, 0}};
 
-static int parse_u64(const char *v, uint64_t *out)
-{
-    if (!*v || *v == '-' || *v == '+')
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 0);
-    if (errno || *end)
-        return -1;
-    *out = x;
-    return 0;
-}
+#define K(name, type, field, lo, hi, names, help) \
+    {name, type, offsetof(struct mdsa_emu_config, field), lo, hi, names, help}
+static const struct mdsa_kv_key keys[] = {
+    K("profile", MDSA_KV_ENUM, profile, 0, 0, profiles, "hw-strict = as SPR/EMR hardware; lenient = polite"),
+    K("version", MDSA_KV_U32, version, 1, 2, NULL, "device major version (2: event log, write() BATCH)"),
+    K("user_submission_safe", MDSA_KV_BOOL, user_submission_safe, 0, 0, NULL,
+      "device without the INTEL-SA-01084 erratum"),
+    K("mode", MDSA_KV_ENUM, mode, 0, 0, modes, "WQ mode"),
+    K("submit", MDSA_KV_ENUM, submit, 0, 0, submits, "portal submit() or write() only"),
+    K("wqs", MDSA_KV_U32, wqs, 1, 64, NULL, "number of WQs"),
+    K("wq_size", MDSA_KV_U32, wq_size, 1, 4096, NULL, "entries per WQ"),
+    K("threshold", MDSA_KV_U32, threshold, 0, 4096, NULL, "shared WQ retry threshold (<= wq_size; 0 = wq_size)"),
+    K("max_batch", MDSA_KV_U32, max_batch, 0, 4096, NULL, "sysfs max_batch_size (0 = no batches)"),
+    K("max_xfer", MDSA_KV_U32, max_xfer, 1, UINT32_MAX, NULL, "sysfs max_transfer_size in bytes"),
+    K("async", MDSA_KV_BOOL, async, 0, 0, NULL, "worker thread per WQ"),
+    K("latency_ns", MDSA_KV_U64, latency_ns, 0, 10000000000ull, NULL, "async: submit-to-execute latency"),
+    K("fault_rate", MDSA_KV_PROB, fault_rate, 0, 0, NULL, "page-fault probability per data descriptor"),
+    K("fault_offset", MDSA_KV_OFFSET, fault_offset, 0, 0, NULL, "bytes completed before a fault"),
+    K("fault_side", MDSA_KV_ENUM, fault_side, 0, 0, sides, "operand that faults"),
+    K("cr_fault_rate", MDSA_KV_PROB, cr_fault_rate, 0, 0, NULL, "completion-record fault probability"),
+    K("cr_delay_ns", MDSA_KV_U64, cr_delay_ns, 0, 10000000000ull, NULL, "delay of a late (event-log) record"),
+    K("batch_fault_rate", MDSA_KV_PROB, batch_fault_rate, 0, 0, NULL, "batch-list fault probability"),
+    K("qfull_rate", MDSA_KV_PROB, qfull_rate, 0, 0, NULL,
+      "probability a submission finds the queue full (shared: retry; dedicated: drop)"),
+    K("block_on_fault", MDSA_KV_BOOL, block_on_fault, 0, 0, NULL, "WQ honours BOF"),
+    K("enq_retries", MDSA_KV_U32, enq_retries, 0, 1000000, NULL, "write() retries on a busy shared WQ"),
+    K("seed", MDSA_KV_U64, seed, 0, UINT64_MAX, NULL, "PRNG seed"),
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
 
-static int parse_u32(const char *v, uint32_t lo, uint32_t hi, uint32_t *out)
+struct mdsa_kv_table mdsa_emu_config_table(struct mdsa_emu_config *c)
 {
-    uint64_t x;
-    if (parse_u64(v, &x) || x < lo || x > hi)
-        return -1;
-    *out = (uint32_t)x;
-    return 0;
-}
-
-static int parse_prob(const char *v, double *out)
-{
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (!*v || errno || *end || !(x >= 0.0 && x <= 1.0))
-        return -1;
-    *out = x;
-    return 0;
-}
-
-static int parse_bool(const char *v, int *out)
-{
-    if (!strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on"))
-        *out = 1;
-    else if (!strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off"))
-        *out = 0;
-    else
-        return -1;
-    return 0;
-}
-
-int mdsa_emu_config_set(struct mdsa_emu_config *c, const char *k, const char *v,
-                        char *err, size_t errlen)
-{
-    uint64_t u;
-    uint32_t x;
-    if (!strcmp(k, "mode")) {
-        if (!strcmp(v, "dedicated"))
-            c->mode = MDSA_WQ_DEDICATED;
-        else if (!strcmp(v, "shared"))
-            c->mode = MDSA_WQ_SHARED;
-        else
-            return fail(err, errlen, "%s=%s: expected dedicated or shared", k, v);
-    } else if (!strcmp(k, "submit")) {
-        if (!strcmp(v, "auto"))
-            c->submit = MDSA_EMU_SUBMIT_AUTO;
-        else if (!strcmp(v, "portal"))
-            c->submit = MDSA_EMU_SUBMIT_PORTAL;
-        else if (!strcmp(v, "write"))
-            c->submit = MDSA_EMU_SUBMIT_WRITE;
-        else
-            return fail(err, errlen, "%s=%s: expected auto, portal or write", k, v);
-    } else if (!strcmp(k, "wqs")) {
-        if (parse_u32(v, 1, 64, &c->wqs))
-            return fail(err, errlen, "%s=%s: expected 1..64", k, v);
-    } else if (!strcmp(k, "wq_size")) {
-        if (parse_u32(v, 1, 4096, &c->wq_size))
-            return fail(err, errlen, "%s=%s: expected 1..4096", k, v);
-    } else if (!strcmp(k, "threshold")) {
-        if (parse_u32(v, 0, 4096, &c->threshold))
-            return fail(err, errlen, "%s=%s: expected 0..wq_size", k, v);
-    } else if (!strcmp(k, "max_batch")) {
-        if (parse_u32(v, 0, 4096, &x) || x == 1)
-            return fail(err, errlen, "%s=%s: expected 0 or 2..4096", k, v);
-        c->max_batch = x;
-    } else if (!strcmp(k, "max_xfer")) {
-        if (parse_u32(v, 1, UINT32_MAX, &c->max_xfer))
-            return fail(err, errlen, "%s=%s: expected 1..4294967295 bytes", k, v);
-    } else if (!strcmp(k, "async")) {
-        if (parse_bool(v, &c->async))
-            return fail(err, errlen, "%s=%s: expected 0 or 1", k, v);
-    } else if (!strcmp(k, "latency_ns")) {
-        if (parse_u64(v, &u) || u > 10000000000ull)
-            return fail(err, errlen, "%s=%s: expected 0..10000000000 ns", k, v);
-        c->latency_ns = u;
-    } else if (!strcmp(k, "fault_rate")) {
-        if (parse_prob(v, &c->fault_rate))
-            return fail(err, errlen, "%s=%s: expected a probability 0..1", k, v);
-    } else if (!strcmp(k, "fault_offset")) {
-        if (!strcmp(v, "-1") || !strcmp(v, "random"))
-            c->fault_offset = -1;
-        else if (parse_u64(v, &u) || u > UINT32_MAX)
-            return fail(err, errlen, "%s=%s: expected -1 or a byte offset", k, v);
-        else
-            c->fault_offset = (int64_t)u;
-    } else if (!strcmp(k, "fault_side")) {
-        if (!strcmp(v, "random"))
-            c->fault_side = MDSA_EMU_SIDE_RANDOM;
-        else if (!strcmp(v, "read"))
-            c->fault_side = MDSA_EMU_SIDE_READ;
-        else if (!strcmp(v, "write"))
-            c->fault_side = MDSA_EMU_SIDE_WRITE;
-        else
-            return fail(err, errlen, "%s=%s: expected random, read or write", k, v);
-    } else if (!strcmp(k, "cr_fault_rate")) {
-        if (parse_prob(v, &c->cr_fault_rate))
-            return fail(err, errlen, "%s=%s: expected a probability 0..1", k, v);
-    } else if (!strcmp(k, "cr_delay_ns")) {
-        if (parse_u64(v, &u) || u > 10000000000ull)
-            return fail(err, errlen, "%s=%s: expected 0..10000000000 ns", k, v);
-        c->cr_delay_ns = u;
-    } else if (!strcmp(k, "batch_fault_rate")) {
-        if (parse_prob(v, &c->batch_fault_rate))
-            return fail(err, errlen, "%s=%s: expected a probability 0..1", k, v);
-    } else if (!strcmp(k, "qfull_rate")) {
-        if (parse_prob(v, &c->qfull_rate))
-            return fail(err, errlen, "%s=%s: expected a probability 0..1", k, v);
-    } else if (!strcmp(k, "block_on_fault")) {
-        if (parse_bool(v, &c->block_on_fault))
-            return fail(err, errlen, "%s=%s: expected 0 or 1", k, v);
-    } else if (!strcmp(k, "enq_retries")) {
-        if (parse_u32(v, 0, 1000000, &c->enq_retries))
-            return fail(err, errlen, "%s=%s: expected 0..1000000", k, v);
-    } else if (!strcmp(k, "seed")) {
-        if (parse_u64(v, &u))
-            return fail(err, errlen, "%s=%s: expected an unsigned integer", k, v);
-        c->seed = u;
-    } else {
-        return -ENOENT;
-    }
-    return 0;
-}
-
-int mdsa_kv_foreach(const char *s, int (*fn)(void *, const char *, const char *, char *, size_t),
-                    void *ctx, char *err, size_t errlen)
-{
-    if (!s)
-        return 0;
-    while (*s) {
-        while (*s == ',' || *s == ' ' || *s == '\t')
-            s++;
-        if (!*s)
-            break;
-        const char *end = s;
-        while (*end && *end != ',')
-            end++;
-        char item[256];
-        size_t n = (size_t)(end - s);
-        if (n >= sizeof item) {
-            if (err && errlen)
-                snprintf(err, errlen, "config item too long: %.40s...", s);
-            return -EINVAL;
-        }
-        memcpy(item, s, n);
-        item[n] = 0;
-        while (n && (item[n - 1] == ' ' || item[n - 1] == '\t'))
-            item[--n] = 0;
-        char *eq = strchr(item, '=');
-        if (!eq || eq == item) {
-            if (err && errlen)
-                snprintf(err, errlen, "config item '%s' is not key=value", item);
-            return -EINVAL;
-        }
-        *eq = 0;
-        int rc = fn(ctx, item, eq + 1, err, errlen);
-        if (rc)
-            return rc;
-        s = end;
-    }
-    return 0;
-}
-
-static int emu_kv(void *ctx, const char *k, const char *v, char *err, size_t errlen)
-{
-    int rc = mdsa_emu_config_set(ctx, k, v, err, errlen);
-    if (rc == -ENOENT) {
-        if (err && errlen)
-            snprintf(err, errlen, "unknown DSA emulator config key '%s' (known: mode, submit, "
-                     "wqs, wq_size, threshold, max_batch, max_xfer, async, latency_ns, "
-                     "fault_rate, fault_offset, fault_side, cr_fault_rate, cr_delay_ns, "
-                     "batch_fault_rate, qfull_rate, block_on_fault, enq_retries, seed)", k);
-        return -EINVAL;
-    }
-    return rc;
+    return (struct mdsa_kv_table){"DSA emulator", keys, c};
 }
 
 int mdsa_emu_config_parse(struct mdsa_emu_config *c, const char *s, char *err, size_t errlen)
 {
-    int rc = mdsa_kv_foreach(s, emu_kv, c, err, errlen);
+    struct mdsa_kv_table t = mdsa_emu_config_table(c);
+    int rc = mdsa_kv_parse(&t, 1, s, err, errlen);
     return rc ? rc : mdsa_emu_config_check(c, err, errlen);
 }
 
 int mdsa_emu_config_check(const struct mdsa_emu_config *c, char *err, size_t errlen)
 {
+    const char *why = NULL;
+    char buf[96];
     if (c->threshold > c->wq_size) {
-        if (err && errlen)
-            snprintf(err, errlen, "threshold=%u exceeds wq_size=%u", c->threshold, c->wq_size);
-        return -EINVAL;
+        snprintf(buf, sizeof buf, "threshold=%u exceeds wq_size=%u", c->threshold, c->wq_size);
+        why = buf;
+    } else if (c->mode == MDSA_WQ_DEDICATED && c->threshold && c->threshold != c->wq_size) {
+        why = "threshold applies to shared WQs only (mode=dedicated)";
+    } else if (c->max_batch == 1) {
+        why = "max_batch=1: expected 0 or 2..4096 (a BATCH holds at least 2 descriptors)";
     }
-    if (c->mode == MDSA_WQ_DEDICATED && c->threshold && c->threshold != c->wq_size) {
-        if (err && errlen)
-            snprintf(err, errlen, "threshold applies to shared WQs only (mode=dedicated)");
-        return -EINVAL;
-    }
-    return 0;
-}
-
-static const char *side_name(int s)
-{
-    return s == MDSA_EMU_SIDE_READ ? "read" : s == MDSA_EMU_SIDE_WRITE ? "write" : "random";
+    if (!why)
+        return 0;
+    if (err && errlen)
+        snprintf(err, errlen, "%s", why);
+    return -EINVAL;
 }
 
 int mdsa_emu_config_format(const struct mdsa_emu_config *c, char *buf, size_t len)
 {
-    static const char *const submit_names[] = {"auto", "portal", "write"};
-    return snprintf(buf, len,
-                    "mode=%s,submit=%s,wqs=%u,wq_size=%u,threshold=%u,max_batch=%u,"
-                    "max_xfer=%u,async=%d,latency_ns=%" PRIu64 ",fault_rate=%g,"
-                    "fault_offset=%" PRId64 ",fault_side=%s,cr_fault_rate=%g,"
-                    "cr_delay_ns=%" PRIu64 ",batch_fault_rate=%g,qfull_rate=%g,"
-                    "block_on_fault=%d,enq_retries=%u,seed=%" PRIu64,
-                    mdsa_wq_mode_name(c->mode), submit_names[c->submit % 3], c->wqs,
-                    c->wq_size, c->threshold ? c->threshold : c->wq_size, c->max_batch,
-                    c->max_xfer, c->async, c->latency_ns, c->fault_rate, c->fault_offset,
-                    side_name(c->fault_side), c->cr_fault_rate, c->cr_delay_ns,
-                    c->batch_fault_rate, c->qfull_rate, c->block_on_fault, c->enq_retries,
-                    c->seed);
+    struct mdsa_kv_table t = mdsa_emu_config_table((struct mdsa_emu_config *)c);
+    return mdsa_kv_format(&t, buf, len);
 }
 
-const char *mdsa_emu_config_help(void)
+int mdsa_emu_config_help(char *buf, size_t len)
 {
-    return "mode=dedicated|shared        WQ mode\n"
-           "submit=auto|portal|write     portal submit() or write() only (no BATCH)\n"
-           "wqs=N                        number of WQs (1..64)\n"
-           "wq_size=N                    entries per WQ\n"
-           "threshold=N                  shared WQ retry threshold (<= wq_size)\n"
-           "max_batch=N                  max descriptors per BATCH (0 = no batches)\n"
-           "max_xfer=N                   max bytes per descriptor\n"
-           "async=0|1                    worker thread per WQ\n"
-           "latency_ns=N                 async: submit-to-execute latency\n"
-           "fault_rate=P                 page-fault probability per data descriptor\n"
-           "fault_offset=N|-1            bytes completed before a fault (-1 random)\n"
-           "fault_side=random|read|write operand that faults\n"
-           "cr_fault_rate=P              completion-record fault probability\n"
-           "cr_delay_ns=N                delay of a late (faulted) record\n"
-           "batch_fault_rate=P           batch-list fault probability\n"
-           "qfull_rate=P                 probability a submission is refused\n"
-           "block_on_fault=0|1           WQ honours BOF\n"
-           "enq_retries=N                write() retries on a busy shared WQ\n"
-           "seed=N                       PRNG seed\n";
+    struct mdsa_kv_table t = mdsa_emu_config_table(NULL);
+    return mdsa_kv_help(&t, buf, len);
+}
+
+/* hw-strict: the device's limits are what the kernel programs, ilog2()
+ * of the sysfs value, i.e. the power of two at or below it. */
+uint32_t mdsa_emu_device_max_batch(const struct mdsa_emu_config *c)
+{
+    return c->profile == MDSA_EMU_HW_STRICT ? mdsa_pow2_floor(c->max_batch) : c->max_batch;
+}
+
+uint32_t mdsa_emu_device_max_xfer(const struct mdsa_emu_config *c)
+{
+    return c->profile == MDSA_EMU_HW_STRICT ? mdsa_pow2_floor(c->max_xfer) : c->max_xfer;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Descriptor execution for the software DSA: validation with the device's
  * status codes, the operations, batch/fence semantics, injected faults and
  * completion-record rules.  Called with the WQ's execution lock held. */
@@ -145,14 +146,13 @@ static int plan_fault(struct emu_wq *w, uint32_t fl, uint32_t size, int can_read
     return 1;
 }
 
-static void set_fault(struct emu_wq *w, struct mdsa_cr *rec, const struct fault *f, uint64_t addr,
-                      uint32_t size, int descending)
+static void set_fault(struct mdsa_cr *rec, const struct fault *f, uint64_t addr, uint32_t size,
+                      int descending)
 {
     uint32_t pos = descending ? size - 1 - f->done : f->done;
     rec->status = (uint8_t)(MDSA_ST_PAGE_FAULT | (f->write ? MDSA_ST_WRITE_FAULT : 0));
     rec->bytes_completed = f->done;
     rec->fault_addr = addr + pos;
-    w->st.page_faults++;
 }
 
 /* A null-page/bad operand faults on its first byte. */
@@ -233,7 +233,7 @@ static void exec_memmove(struct emu_wq *w, const struct mdsa_desc *d, uint32_t f
         else
             memmove(ptr(t), ptr(s), f.done);
     }
-    set_fault(w, rec, &f, f.write ? t : s, n, desc);
+    set_fault(rec, &f, f.write ? t : s, n, desc);
 }
 
 static void exec_fill(struct emu_wq *w, const struct mdsa_desc *d, uint32_t fl,
@@ -246,7 +246,7 @@ static void exec_fill(struct emu_wq *w, const struct mdsa_desc *d, uint32_t fl,
         plan_fault(w, fl, n, 0, 1, 0, 1, 8, &f);
     fill_bytes(ptr(t), d->src, f.on ? f.done : n);
     if (f.on)
-        set_fault(w, rec, &f, t, n, 0);
+        set_fault(rec, &f, t, n, 0);
     else
         rec->status = MDSA_ST_SUCCESS;
 }
@@ -273,7 +273,7 @@ static void exec_compare(struct emu_wq *w, const struct mdsa_desc *d, uint32_t f
     uint32_t limit = f.on ? f.done : n;
     uint32_t diff = first_diff(ptr(a), ptr(b), limit);
     if (f.on && diff == limit) { /* reached the fault before any difference */
-        set_fault(w, rec, &f, f.operand ? b : a, n, 0);
+        set_fault(rec, &f, f.operand ? b : a, n, 0);
         return;
     }
     finish_compare(d, fl, diff, n, rec);
@@ -290,7 +290,7 @@ static void exec_compval(struct emu_wq *w, const struct mdsa_desc *d, uint32_t f
     uint32_t limit = f.on ? f.done : n;
     uint32_t diff = pattern_mismatch(ptr(a), d->dst, limit);
     if (f.on && diff == limit) {
-        set_fault(w, rec, &f, a, n, 0);
+        set_fault(rec, &f, a, n, 0);
         return;
     }
     finish_compare(d, fl, diff, n, rec);
@@ -317,7 +317,7 @@ static void exec_dualcast(struct emu_wq *w, const struct mdsa_desc *d, uint32_t 
     memcpy(ptr(t1), ptr(s), len);
     memcpy(ptr(t2), ptr(s), len);
     if (f.on)
-        set_fault(w, rec, &f, f.write ? (f.operand ? t2 : t1) : s, n, 0);
+        set_fault(rec, &f, f.write ? (f.operand ? t2 : t1) : s, n, 0);
     else
         rec->status = MDSA_ST_SUCCESS;
 }
@@ -339,7 +339,6 @@ static void exec_crc(struct emu_wq *w, const struct mdsa_desc *d, uint32_t fl, i
         if (addr_bad(sa, 4)) { /* the seed read itself faults */
             rec->status = MDSA_ST_PAGE_FAULT;
             rec->fault_addr = sa;
-            w->st.page_faults++;
             return;
         }
         memcpy(&seed, ptr(sa), 4);
@@ -351,7 +350,7 @@ static void exec_crc(struct emu_wq *w, const struct mdsa_desc *d, uint32_t fl, i
         memcpy(ptr(t), ptr(s), len);
     rec->op.crc64 = mdsa_dsa_crc32(&w->emu->crc, seed, ptr(s), len, fl);
     if (f.on)
-        set_fault(w, rec, &f, f.write ? t : s, n, 0);
+        set_fault(rec, &f, f.write ? t : s, n, 0);
     else
         rec->status = MDSA_ST_SUCCESS;
 }
@@ -361,7 +360,6 @@ static void exec_work(struct emu_wq *w, const struct mdsa_desc *d, struct mdsa_c
 {
     uint8_t op = mdsa_desc_opcode(d);
     uint32_t fl = mdsa_desc_flags(d);
-    const struct mdsa_emu_config *c = &w->emu->cfg;
     if (!op_supported(op)) {
         rec->status = MDSA_ST_BAD_OPCODE;
         return;
@@ -377,11 +375,14 @@ static void exec_work(struct emu_wq *w, const struct mdsa_desc *d, struct mdsa_c
         return;
     }
     if (op == MDSA_OP_NOOP || op == MDSA_OP_DRAIN) {
-        /* DRAIN: a WQ executes in order, so everything earlier is done. */
+        /* DRAIN: a WQ executes in order, so everything earlier is done;
+         * records still owed through the event log are written first. */
+        if (op == MDSA_OP_DRAIN && w->late_n)
+            emu_deliver_late(w, 0, 1);
         rec->status = MDSA_ST_SUCCESS;
         return;
     }
-    if (d->size == 0 || d->size > c->max_xfer) {
+    if (d->size == 0 || d->size > w->max_xfer) {
         rec->status = MDSA_ST_XFER_ERANGE;
         return;
     }
@@ -439,9 +440,61 @@ static void late_push(struct emu_wq *w, uint64_t addr, const struct mdsa_cr *rec
     __atomic_store_n(&w->late_n, w->late_n + 1, __ATOMIC_RELEASE);
 }
 
-/* Apply the CRAV/RCR rules, then write (or delay, or lose) the record. */
-static void emit(struct emu_wq *w, const struct mdsa_desc *d, struct mdsa_cr *rec, int batch,
-                 uint32_t index)
+/* Does writing this record fault?  Scripted (any record, or a chosen
+ * batch member's), then the random rate -- which spares DRAIN: a host
+ * keeps its DRAIN's record in locked memory (the DSA engine does), so
+ * random injection models the data path's records. */
+static int record_faults(struct emu_wq *w, const struct mdsa_desc *d, int batch, uint32_t index)
+{
+    const struct mdsa_emu_config *c = &w->emu->cfg;
+    if (batch && w->member_cr.active &&
+        (w->member_cr.offset < 0 || (uint64_t)w->member_cr.offset == index) &&
+        emu_armed_fire(&w->member_cr))
+        return 1;
+    if (emu_armed_fire(&w->cr))
+        return 1;
+    return mdsa_desc_opcode(d) != MDSA_OP_DRAIN && c->cr_fault_rate > 0 &&
+           emu_rng_unit(&w->rng) < c->cr_fault_rate;
+}
+
+/* What the host can see happened: faults are counted when their record is
+ * delivered (now or late); a lost record counts as lost instead, and the
+ * loss of a batch member's success record is silent (the batch reports
+ * success; the copy is done). */
+static void count_delivered(struct emu_wq *w, uint8_t code)
+{
+    if (code == MDSA_ST_PAGE_FAULT || code == MDSA_ST_PAGE_FAULT_IR)
+        w->st.page_faults++;
+    else if (code == MDSA_ST_BATCH_PAGE_FAULT)
+        w->st.batch_faults++;
+}
+
+static void count_lost(struct emu_wq *w, uint8_t code, int batch)
+{
+    w->st.records_lost++;
+    if (batch) { /* settled when the batch's own record is out (settle_batch) */
+        w->batch_lost++;
+        w->batch_lost_ok += code == MDSA_ST_SUCCESS;
+        w->st.records_lost_silent += code == MDSA_ST_SUCCESS;
+    }
+}
+
+/* A member's lost record is silent when nothing makes a host look for it:
+ * the batch reported success, or the batch's own record is the one a host
+ * misses (it then redoes what has no success record as part of that). */
+static void settle_batch(struct emu_wq *w, uint8_t code, int batch_record_lost)
+{
+    if (batch_record_lost)
+        w->st.records_lost_silent += w->batch_lost - w->batch_lost_ok;
+    else if (code != MDSA_ST_SUCCESS)
+        w->st.records_lost_silent -= w->batch_lost_ok;
+    w->batch_lost = w->batch_lost_ok = 0;
+}
+
+/* Apply the CRAV/RCR rules, then write (or delay, or lose) the record.
+ * Returns 1 when a record was due and is lost. */
+static int emit(struct emu_wq *w, const struct mdsa_desc *d, struct mdsa_cr *rec, int batch,
+                uint32_t index)
 {
     uint32_t fl = mdsa_desc_flags(d);
     uint8_t op = mdsa_desc_opcode(d);
@@ -451,30 +504,38 @@ static void emit(struct emu_wq *w, const struct mdsa_desc *d, struct mdsa_cr *re
     if (!(fl & MDSA_F_CRAV)) { /* nowhere to write: errors go to SWERROR */
         if (code != MDSA_ST_SUCCESS)
             emu_swerr(w->emu, w->idx, code, op, batch, index, 0);
-        return;
+        return 0;
     }
     if (!(fl & MDSA_F_RCR) && code == MDSA_ST_SUCCESS)
-        return; /* CRAV without RCR: record only when not successful */
-    if (addr_bad(addr, sizeof *rec)) {
+        return 0; /* CRAV without RCR: record only when not successful */
+    if (addr_bad(addr, sizeof *rec)) { /* nobody can write there, ever */
         emu_swerr(w->emu, w->idx, MDSA_ST_CRA_XLAT, op, batch, index, addr);
         w->st.cr_faults++;
-        return; /* the record is lost */
+        count_lost(w, code, batch);
+        return 1;
     }
-    int fault = emu_armed_fire(&w->cr) ||
-                (c->cr_fault_rate > 0 && emu_rng_unit(&w->rng) < c->cr_fault_rate);
-    if (fault) {
-        /* Like DSA 2.x with an event log: SWERROR now, the kernel writes
-         * the record later.  Records keep their order on this WQ. */
+    if (record_faults(w, d, batch, index)) {
         emu_swerr(w->emu, w->idx, MDSA_ST_CRA_XLAT, op, batch, index, addr);
         w->st.cr_faults++;
+        if (EMU_STRICT(w) && c->version < 2) {
+            /* DSA 1.x (SPR/EMR) has no event log: the record is never
+             * written; only SWERROR tells. */
+            count_lost(w, code, batch);
+            return 1;
+        }
+        /* DSA 2.x: the event log gets it and the kernel writes the record
+         * later.  Records keep their order on this WQ. */
+        count_delivered(w, code);
         late_push(w, addr, rec, emu_now_ns() + c->cr_delay_ns);
-        return;
+        return 0;
     }
+    count_delivered(w, code);
     if (w->late_n) {
         late_push(w, addr, rec, 0);
-        return;
+        return 0;
     }
     store_record(addr, rec);
+    return 0;
 }
 
 static int cr_misaligned(const struct mdsa_desc *d)
@@ -516,12 +577,16 @@ static void exec_batch(struct emu_wq *w, const struct mdsa_desc *d, struct mdsa_
         rec->status = MDSA_ST_NOZERO_RESERVE;
         return;
     }
-    if (count < 2 || count > c->max_batch) {
+    if (count < 2 || count > w->max_batch) {
         rec->status = MDSA_ST_DESC_CNT_ERANGE;
         return;
     }
     if (list & (MDSA_DESC_LIST_ALIGN - 1)) {
         rec->status = MDSA_ST_DESCLIST_ALIGN;
+        return;
+    }
+    if (emu_armed_fire(&w->binval)) { /* scripted batch-level rejection */
+        rec->status = (uint8_t)w->binval.offset;
         return;
     }
     /* Where (if anywhere) fetching the list faults. */
@@ -542,7 +607,6 @@ static void exec_batch(struct emu_wq *w, const struct mdsa_desc *d, struct mdsa_
             rec->status = MDSA_ST_BATCH_PAGE_FAULT;
             rec->bytes_completed = i;
             rec->fault_addr = list + (uint64_t)i * 64;
-            w->st.batch_faults++;
             return;
         }
         struct mdsa_desc m; /* fetch: the member's record may overwrite its slot */
@@ -566,9 +630,12 @@ void emu_exec_top(struct emu_wq *w, const struct mdsa_desc *d)
         return;
     }
     memset(&rec, 0, sizeof rec);
-    if (mdsa_desc_opcode(d) == MDSA_OP_BATCH)
+    if (mdsa_desc_opcode(d) == MDSA_OP_BATCH) {
         exec_batch(w, d, &rec);
-    else
-        exec_work(w, d, &rec);
+        int lost = emit(w, d, &rec, 0, 0);
+        settle_batch(w, rec.status & MDSA_ST_MASK, lost);
+        return;
+    }
+    exec_work(w, d, &rec);
     emit(w, d, &rec, 0, 0);
 }

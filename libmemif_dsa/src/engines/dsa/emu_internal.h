@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Emulator internals shared by emu.c (queues, threads, API) and
  * emu_exec.c (descriptor execution).  Not a public header. */
 #ifndef MDSA_DSA_EMU_INTERNAL_H
@@ -33,6 +34,7 @@ struct emu_wq {
     struct mdsa_emu *emu;
     unsigned idx;
     uint32_t limit;      /* dedicated: size; shared: threshold */
+    uint32_t max_xfer, max_batch; /* what the device enforces (mdsa_emu_device_max_*) */
 
     /* Submission side.  Async: guarded by q_mu.  Sync: by x_mu (the
      * submitter executes inline, so one lock covers both). */
@@ -41,15 +43,19 @@ struct emu_wq {
     struct emu_entry *ring;
     uint32_t cap, head, count;
     int paused, stop, thr_started;
+    int busy;     /* the worker holds the head entry (executing or stalled) */
+    int aborting; /* a reset is discarding the queue: execute nothing */
     pthread_t thr;
     uint64_t sub_rng;
-    struct emu_armed qfull;
-    uint64_t submitted, refused;
+    struct emu_armed qfull, stall;
+    uint64_t submitted, refused, dropped, stalls, resets, aborted;
+    uint64_t swerrs; /* atomic: software errors raised for this WQ */
 
     /* Execution side, guarded by x_mu. */
     pthread_mutex_t x_mu;
     uint64_t rng;
-    struct emu_armed page, cr, blist, errinj;
+    struct emu_armed page, cr, member_cr, blist, errinj, binval;
+    uint32_t batch_lost, batch_lost_ok; /* member records lost in the running batch */
     struct emu_late *late;
     uint32_t late_cap, late_head;
     uint32_t late_n; /* written under x_mu, peeked atomically */
@@ -64,6 +70,9 @@ struct mdsa_emu {
     pthread_mutex_t err_mu;
     struct mdsa_emu_swerr swerr;
 };
+
+/* Limits the device enforces (emu_config.c: ilog2 rounding under hw-strict). */
+#define EMU_STRICT(w) ((w)->emu->cfg.profile == MDSA_EMU_HW_STRICT)
 
 uint64_t emu_now_ns(void);
 uint64_t emu_rng_next(uint64_t *s);

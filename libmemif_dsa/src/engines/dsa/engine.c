@@ -1,14 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DSA copy engine: data path.
  *
- * A burst becomes one or more submission units: a lone MEMMOVE (CRAV|RCR)
- * when the unit holds one descriptor, else one BATCH whose members carry
- * CRAV without RCR so only failures write a record; write()-only queues
- * get plain descriptors with RCR (the kernel refuses BATCH).  Member
- * records overlay the member's own descriptor slot (its byte 0, the
- * PASID, is 0 before submission), so nothing needs zeroing per burst.
+ * A burst becomes one or more submission units: a lone MEMMOVE when the
+ * unit holds one descriptor, else one BATCH (through the portal, or
+ * write() where the kernel takes BATCH); write()-only queues that refuse
+ * BATCH get groups of plain descriptors.  Every descriptor carries
+ * CRAV|RCR: a member of a failed BATCH that has no success record is
+ * copied again by the CPU (copies are idempotent), never assumed done.
+ * Member records overlay the member's own descriptor slot (its byte 0,
+ * the PASID, is 0 before submission), so nothing needs zeroing per burst.
  * Units live in a preallocated ring and are retired strictly in order;
  * every non-success status is finished by the CPU, so correctness never
- * depends on the device.
+ * depends on the device.  A completion that does not come is never
+ * finished by the CPU while the device might still write it: the queue is
+ * drained first (engine_recover.c).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -21,66 +26,9 @@
 
 #include "engine_internal.h"
 
-#define UNIT_MAX_DESCS 256   /* BATCH size cap: enough for a 256-copy burst */
-#define WRITE_UNIT_DESCS 64  /* write() path: descriptors per write() call */
-#define CLOCK_EVERY 64       /* polls of a pending unit between clock reads */
-
-struct seg {
-    uint8_t *dst;
-    const uint8_t *src;
-    uint32_t len;
-};
-
-enum { U_SINGLE = 1, U_BATCH, U_WRITE };
-
-struct unit {
-    uint64_t ticket;
-    uint64_t t0;       /* first time seen pending (lazily, for the timeout) */
-    uint64_t bytes;    /* bytes described by the unit's descriptors */
-    uint32_t n;        /* descriptors built */
-    uint32_t sent;     /* descriptors the queue accepted */
-    uint32_t checked;  /* write units: records already consumed */
-    uint32_t spins;
-    uint32_t wq_entries;
-    uint8_t kind;
-    struct mdsa_desc *d;
-    struct seg *s;
-    struct mdsa_cr *cr;
-};
-
-struct cr_line { /* one record per cache line */
-    struct mdsa_cr cr;
-    uint8_t pad[32];
-};
-
-struct dsa_engine {
-    struct mdsa_engine base; /* first: what copy.h callers hold */
-    struct mdsa_wq *wq;
-    struct mdsa_emu *emu;    /* owned emulator, NULL on hardware */
-    struct mdsa_retry_policy retry;
-    size_t threshold;
-    uint32_t max_xfer;
-    uint32_t cap;            /* descriptors per unit */
-    uint32_t nunits, mask;
-    uint32_t wq_limit;       /* dedicated: WQ entries we may occupy */
-    uint32_t wq_inflight;
-    uint32_t member_opflags; /* MEMMOVE | CRAV [| RCR] [| CC] */
-    uint32_t cc;
-    int write_mode;
-    int degraded;            /* a completion timed out: CPU from now on */
-    uint64_t head, tail;     /* unit ring indices */
-    uint64_t next_ticket;
-    uint64_t timeout_ns;
-    struct unit *units;
-    struct mdsa_desc *desc_mem;
-    struct seg *seg_mem;
-    struct cr_line *cr_mem;
-    struct cr_line *probe;
-    char backend[96];
-    char note[256];
-};
-
-static const struct mdsa_engine_ops dsa_ops;
+#define CLOCK_EVERY 64          /* polls of a pending unit between clock reads */
+#define ERRORS_AFTER_NS 50000   /* look at the device's software errors once a
+                                   completion is this late, and this often */
 
 uint64_t mdsa_dsa_now_ns(void)
 {
@@ -101,7 +49,7 @@ static void cpu_copy(const struct seg *s, uint32_t from, uint32_t to)
 }
 
 /* Copies from..to of a unit go to the CPU; `reason` is the counter of
- * engine.h's fallback_* the CPU copies are charged to. */
+ * memif_dsa.h's fallback_* the CPU copies are charged to. */
 static void fall_back(struct dsa_engine *e, uint64_t *reason, const struct seg *s, uint32_t from,
                       uint32_t to)
 {
@@ -117,10 +65,26 @@ static void note_fault(struct dsa_engine *e)
     if (!e->emu)
         return;
     struct mdsa_emu_stats s = mdsa_emu_stats_read(e->emu, 0);
-    e->base.ctr.emu_faults = s.page_faults + s.batch_faults + s.refused;
+    e->base.ctr.emu_faults = s.page_faults + s.batch_faults + s.refused + s.dropped +
+                             s.records_lost - s.records_lost_silent;
 }
 
-/* Consume one descriptor's completion (record r, status st). */
+/* A completion that never came although the queue has been drained (the
+ * descriptor was dropped, or its record could not be written): the device
+ * will not touch it any more, so the CPU does the whole copy.  One error
+ * per missing record; `quiet` for members of a BATCH whose own record is
+ * the one missing (that one counts). */
+static void lost(struct dsa_engine *e, const struct seg *s, int quiet)
+{
+    struct mdsa_engine_counters *c = &e->base.ctr;
+    if (!quiet) {
+        c->lost_completions++;
+        c->errors++;
+    }
+    fall_back(e, &c->fallback_errors, s, 0, 1);
+}
+
+/* Consume one descriptor's completion (record r, status st != 0). */
 static void finish_desc(struct dsa_engine *e, const struct seg *s, const struct mdsa_cr *r,
                         uint8_t st)
 {
@@ -152,8 +116,32 @@ static void finish_desc(struct dsa_engine *e, const struct seg *s, const struct 
     }
 }
 
-/* Pending: let a software queue progress; after timeout_ns declare the
- * path broken, finish the unit on the CPU and stop using the device. */
+/* Members of a BATCH that did not succeed as a whole (or whose own record
+ * is missing after a drain: batch_lost): a member's success record is the
+ * only proof it was copied.  `done` = descs_completed (members processed). */
+static void finish_members(struct dsa_engine *e, struct unit *u, uint32_t done, int batch_lost)
+{
+    struct mdsa_engine_counters *c = &e->base.ctr;
+    struct mdsa_cr r;
+    for (uint32_t i = 0; i < done; i++) {
+        uint8_t ms = mdsa_status_at(&u->d[i]);
+        if (!ms) { /* processed (or dropped with the batch), RCR set, no record */
+            lost(e, &u->s[i], batch_lost);
+            continue;
+        }
+        memcpy(&r, &u->d[i], sizeof r); /* the record overlays the slot */
+        finish_desc(e, &u->s[i], &r, ms);
+    }
+    if (done < u->n) /* never attempted (list fault or fence) */
+        fall_back(e, &c->fallback_errors, u->s, done, u->n);
+}
+
+static int unit_done(struct dsa_engine *e, struct unit *u);
+
+/* Pending.  Let a software queue progress; once the completion is late
+ * look for software errors the device reported (a dropped descriptor, a
+ * record it could not write); after timeout_ns, or on such an error,
+ * drain the queue and decide.  1 done, 0 pending, -1 broken. */
 static int not_yet(struct dsa_engine *e, struct unit *u)
 {
     mdsa_wq_progress(e->wq);
@@ -164,24 +152,28 @@ static int not_yet(struct dsa_engine *e, struct unit *u)
         u->t0 = now;
         return 0;
     }
-    if (now - u->t0 < e->timeout_ns)
+    const char *why = NULL;
+    if (now - u->t0 >= e->timeout_ns) {
+        why = "completion timeout";
+    } else if (now - u->t0 >= ERRORS_AFTER_NS && now - e->errors_checked >= ERRORS_AFTER_NS) {
+        e->errors_checked = now;
+        uint64_t n = mdsa_wq_errors(e->wq);
+        if (n != e->errors_seen) {
+            e->base.ctr.swerrors += n - e->errors_seen;
+            e->errors_seen = n;
+            why = "software error reported by the device";
+        }
+    }
+    if (!why)
         return 0;
-    uint32_t from = u->kind == U_WRITE ? u->checked : 0;
-    uint32_t to = u->kind == U_WRITE ? u->sent : u->n;
-    struct mdsa_engine_counters *c = &e->base.ctr;
-    e->degraded = 1;
-    c->errors++;
-    fall_back(e, &c->fallback_errors, u->s, from, to);
-    c->state = MDSA_ENGINE_CPU_ONLY;
-    snprintf(c->state_reason, sizeof c->state_reason,
-             "completion timeout on %s: DSA disabled, copies continue on the CPU",
-             e->wq->info.name);
-    snprintf(e->note, sizeof e->note, "%s", c->state_reason);
+    if (mdsa_dsa_engine_quiesce(e, why))
+        return -1;
     note_fault(e);
-    return 1;
+    return unit_done(e, u); /* drained now: decides */
 }
 
-/* 1 when the unit is complete (and its failures repaired), 0 if pending. */
+/* 1 when the unit is complete (and its failures repaired), 0 if pending,
+ * -1 when the engine is broken. */
 static int unit_done(struct dsa_engine *e, struct unit *u)
 {
     struct mdsa_engine_counters *c = &e->base.ctr;
@@ -189,19 +181,32 @@ static int unit_done(struct dsa_engine *e, struct unit *u)
     if (u->kind == U_WRITE) {
         while (u->checked < u->sent) {
             uint8_t st = mdsa_status_at(&u->d[u->checked]);
-            if (!st)
+            if (!st && !u->drained)
                 return not_yet(e, u);
-            memcpy(&r, &u->d[u->checked], sizeof r); /* record overlays the slot */
-            finish_desc(e, &u->s[u->checked], &r, st);
+            if (!st) {
+                lost(e, &u->s[u->checked], 0);
+            } else {
+                memcpy(&r, &u->d[u->checked], sizeof r); /* record overlays the slot */
+                finish_desc(e, &u->s[u->checked], &r, st);
+            }
             u->checked++;
         }
         return 1;
     }
     uint8_t st = mdsa_cr_status(u->cr);
-    if (!st)
+    if (!st && !u->drained)
         return not_yet(e, u);
     if (u->kind == U_SINGLE) {
-        finish_desc(e, &u->s[0], u->cr, st);
+        if (st)
+            finish_desc(e, &u->s[0], u->cr, st);
+        else
+            lost(e, &u->s[0], 0);
+        return 1;
+    }
+    if (!st) { /* the BATCH's own record never came: trust member records only */
+        c->lost_completions++;
+        c->errors++;
+        finish_members(e, u, u->n, 1);
         return 1;
     }
     uint8_t code = st & MDSA_ST_MASK;
@@ -211,24 +216,20 @@ static int unit_done(struct dsa_engine *e, struct unit *u)
     }
     note_fault(e);
     if (code != MDSA_ST_BATCH_FAIL && code != MDSA_ST_BATCH_PAGE_FAULT) {
-        c->errors++; /* the batch itself was rejected */
+        c->errors++; /* the batch itself was rejected: no member ran */
         fall_back(e, &c->fallback_errors, u->s, 0, u->n);
+        if (mdsa_dsa_batch_refused(code) && e->cap > 1) {
+            char why[96];
+            snprintf(why, sizeof why, "BATCH refused with 0x%02x (%s)", code,
+                     mdsa_status_name(code));
+            mdsa_dsa_engine_lone(e, why);
+        }
         return 1;
     }
     uint32_t done = u->cr->bytes_completed < u->n ? u->cr->bytes_completed : u->n;
     if (code == MDSA_ST_BATCH_PAGE_FAULT)
         c->errors++;
-    for (uint32_t i = 0; i < done; i++) {
-        uint8_t ms = mdsa_status_at(&u->d[i]);
-        if (!ms) { /* no record: the member succeeded */
-            c->bytes_offloaded += u->s[i].len;
-            continue;
-        }
-        memcpy(&r, &u->d[i], sizeof r);
-        finish_desc(e, &u->s[i], &r, ms);
-    }
-    if (done < u->n) /* never attempted (list fault or fence) */
-        fall_back(e, &c->fallback_errors, u->s, done, u->n);
+    finish_members(e, u, done, 0);
     return 1;
 }
 
@@ -242,7 +243,7 @@ static void retire(struct dsa_engine *e)
 /* Retire completed units from the head (in order) without waiting. */
 static void retire_done(struct dsa_engine *e)
 {
-    while (e->head != e->tail && unit_done(e, &e->units[e->head & e->mask]))
+    while (e->head != e->tail && unit_done(e, &e->units[e->head & e->mask]) == 1)
         retire(e);
 }
 
@@ -288,81 +289,102 @@ static void unit_add(struct dsa_engine *e, struct unit *u, uint8_t *dst, const u
 
 enum { FB_FULL = 1, FB_ERR = 2 };
 
+/* Plain descriptors through write() (the kernel refuses BATCH here). */
+static int flush_write(struct dsa_engine *e, struct unit *u)
+{
+    struct mdsa_engine_counters *c = &e->base.ctr;
+    uint32_t retries = 0;
+    int fb = 0;
+    uint32_t room = e->wq_limit - e->wq_inflight;
+    uint32_t k = u->n < room ? u->n : room;
+    int got = k ? mdsa_wq_write_retry(e->wq, u->d, k, &e->retry, &retries) : 0;
+    c->retries += retries != 0;
+    c->refusals += retries;
+    if (got < 0 && got != -ENOSPC) { /* the queue refused outright (not full, not busy) */
+        c->errors++;
+        fall_back(e, &c->fallback_errors, u->s, 0, u->n);
+        note_fault(e);
+        return FB_ERR;
+    }
+    if (got < 0)
+        got = 0;
+    if ((uint32_t)got < u->n) { /* no room, or a shared WQ stayed busy */
+        c->refusals += (uint32_t)got < k; /* the attempt that ended it */
+        fall_back(e, &c->fallback_queue_full, u->s, (uint32_t)got, u->n);
+        fb |= FB_FULL;
+    }
+    if (retries || (uint32_t)got < k)
+        note_fault(e);
+    c->descriptors += (uint32_t)got;
+    if (!got)
+        return fb | 4; /* nothing in flight */
+    u->kind = U_WRITE;
+    u->sent = (uint32_t)got;
+    u->wq_entries = (uint32_t)got;
+    return fb;
+}
+
+/* One descriptor -- the lone MEMMOVE or the BATCH -- through the portal
+ * or write(). */
+static int flush_one(struct dsa_engine *e, struct unit *u)
+{
+    struct mdsa_engine_counters *c = &e->base.ctr;
+    uint32_t retries = 0;
+    struct mdsa_desc b;
+    const struct mdsa_desc *d = &u->d[0];
+    int rc;
+    u->cr->status = 0;
+    if (u->n == 1) {
+        u->d[0].completion_addr = (uint64_t)(uintptr_t)u->cr;
+        u->kind = U_SINGLE;
+    } else {
+        memset(&b, 0, sizeof b);
+        b.op_flags = mdsa_op_flags(MDSA_OP_BATCH, MDSA_F_CRAV | MDSA_F_RCR);
+        b.completion_addr = (uint64_t)(uintptr_t)u->cr;
+        b.src = (uint64_t)(uintptr_t)u->d;
+        b.size = u->n;
+        u->kind = U_BATCH;
+        d = &b;
+    }
+    if (e->write_mode) {
+        rc = mdsa_wq_write_retry(e->wq, d, 1, &e->retry, &retries);
+        rc = rc == 1 ? MDSA_WQ_OK : rc == 0 ? MDSA_WQ_RETRY : rc == -ENOSPC ? MDSA_WQ_FULL : rc;
+    } else {
+        rc = mdsa_wq_submit_retry(e->wq, d, &e->retry, &retries);
+    }
+    c->retries += retries != 0;
+    c->refusals += retries;
+    if (retries || rc != MDSA_WQ_OK)
+        note_fault(e);
+    if (rc < 0) { /* a broken queue, not a busy one */
+        c->errors++;
+        fall_back(e, &c->fallback_errors, u->s, 0, u->n);
+        return FB_ERR | 4;
+    }
+    if (rc != MDSA_WQ_OK) { /* full, or a shared WQ busy after every retry */
+        c->refusals++;
+        fall_back(e, &c->fallback_queue_full, u->s, 0, u->n);
+        return FB_FULL | 4;
+    }
+    c->descriptors += u->n;
+    c->batches += u->kind == U_BATCH;
+    u->sent = u->n;
+    u->wq_entries = 1;
+    return 0;
+}
+
 /* Hand a filled unit to the queue.  Whatever the queue does not take is
  * copied by the CPU now; returns FB_* flags for the burst's counters.
  * Descriptors and batches count once the queue has accepted them. */
 static int unit_flush(struct dsa_engine *e, struct unit *u)
 {
-    struct mdsa_engine_counters *c = &e->base.ctr;
-    uint32_t retries = 0;
-    int fb = 0;
     u->t0 = 0;
     u->spins = 0;
     u->checked = 0;
-    if (e->write_mode) {
-        uint32_t room = e->wq_limit - e->wq_inflight;
-        uint32_t k = u->n < room ? u->n : room;
-        int got = k ? mdsa_wq_write_retry(e->wq, u->d, k, &e->retry, &retries) : 0;
-        c->retries += retries != 0;
-        c->refusals += retries;
-        if (got < 0 && got != -ENOSPC) { /* the queue refused outright (not full, not busy) */
-            c->errors++;
-            fall_back(e, &c->fallback_errors, u->s, 0, u->n);
-            note_fault(e);
-            return FB_ERR;
-        }
-        if (got < 0)
-            got = 0;
-        if ((uint32_t)got < u->n) { /* no room, or a shared WQ stayed busy */
-            c->refusals += (uint32_t)got < k; /* the attempt that ended it */
-            fall_back(e, &c->fallback_queue_full, u->s, (uint32_t)got, u->n);
-            fb |= FB_FULL;
-        }
-        if (retries || (uint32_t)got < k)
-            note_fault(e);
-        c->descriptors += (uint32_t)got;
-        if (!got)
-            return fb;
-        u->kind = U_WRITE;
-        u->sent = (uint32_t)got;
-        u->wq_entries = (uint32_t)got;
-    } else {
-        int rc;
-        u->cr->status = 0;
-        if (u->n == 1) {
-            u->d[0].op_flags |= MDSA_F_RCR;
-            u->d[0].completion_addr = (uint64_t)(uintptr_t)u->cr;
-            u->kind = U_SINGLE;
-            rc = mdsa_wq_submit_retry(e->wq, &u->d[0], &e->retry, &retries);
-        } else {
-            struct mdsa_desc b;
-            memset(&b, 0, sizeof b);
-            b.op_flags = mdsa_op_flags(MDSA_OP_BATCH, MDSA_F_CRAV | MDSA_F_RCR);
-            b.completion_addr = (uint64_t)(uintptr_t)u->cr;
-            b.src = (uint64_t)(uintptr_t)u->d;
-            b.size = u->n;
-            u->kind = U_BATCH;
-            rc = mdsa_wq_submit_retry(e->wq, &b, &e->retry, &retries);
-        }
-        c->retries += retries != 0;
-        c->refusals += retries;
-        if (retries || rc != MDSA_WQ_OK)
-            note_fault(e);
-        if (rc < 0) { /* a broken queue, not a busy one */
-            c->errors++;
-            fall_back(e, &c->fallback_errors, u->s, 0, u->n);
-            return FB_ERR;
-        }
-        if (rc != MDSA_WQ_OK) { /* full, or a shared WQ busy after every retry */
-            c->refusals++;
-            fall_back(e, &c->fallback_queue_full, u->s, 0, u->n);
-            return FB_FULL;
-        }
-        c->descriptors += u->n;
-        c->batches += u->kind == U_BATCH;
-        u->sent = u->n;
-        u->wq_entries = 1;
-    }
+    u->drained = 0;
+    int fb = e->write_mode && !e->batch_ok ? flush_write(e, u) : flush_one(e, u);
+    if (fb & 4)
+        return fb & 3; /* nothing of it is in flight */
     e->wq_inflight += u->wq_entries;
     e->tail++;
     return fb;
@@ -390,7 +412,7 @@ static int dsa_submit(mdsa_engine_t *eb, const struct mdsa_copy_op *ops, uint32_
             c->cpu_small++;
             continue;
         }
-        if (e->degraded) { /* after a completion timeout */
+        if (c->state == MDSA_ENGINE_CPU_ONLY) { /* the device was given up */
             memmove(dst, src, len);
             c->cpu_fallbacks++;
             c->fallback_cpu_only++;
@@ -428,11 +450,16 @@ static int dsa_poll(mdsa_engine_t *eb, uint64_t ticket)
     struct dsa_engine *e = E(eb);
     if (ticket >= e->next_ticket)
         return -EINVAL;
+    if (e->broken)
+        return -EIO;
     while (e->head != e->tail) {
         struct unit *u = &e->units[e->head & e->mask];
         if (u->ticket > ticket)
             return 1;
-        if (!unit_done(e, u))
+        int r = unit_done(e, u);
+        if (r < 0)
+            return -EIO;
+        if (!r)
             return 0;
         retire(e);
     }
@@ -444,24 +471,15 @@ static const char *dsa_backend(mdsa_engine_t *eb)
     return E(eb)->backend;
 }
 
-static void free_mem(struct dsa_engine *e)
-{
-    free(e->desc_mem);
-    free(e->seg_mem);
-    free(e->cr_mem);
-    free(e->probe);
-    free(e->units);
-}
-
-static void dsa_destroy(mdsa_engine_t *eb)
+void mdsa_dsa_engine_destroy(mdsa_engine_t *eb)
 {
     if (!eb)
         return;
     struct dsa_engine *e = E(eb);
     /* Everything submitted must land before the memory goes away; poll
-     * ends by completion or by the timeout. */
+     * ends by completion, by a drain after the timeout, or broken. */
     while (e->next_ticket && dsa_poll(eb, e->next_ticket - 1) == 0)
-        mdsa_cpu_pause();
+        mdsa_cpu_relax();
     /* After this nothing writes our descriptors or records: the emulator
      * joins its workers; for hardware, the last reference to the device
      * file (munmap + close) makes the idxd driver drain our PASID/WQ. */
@@ -469,7 +487,12 @@ static void dsa_destroy(mdsa_engine_t *eb)
         mdsa_emu_destroy(e->emu);
     else
         mdsa_wq_close(e->wq);
-    free_mem(e);
+    if (e->broken && !e->emu) {
+        /* A device that ignored drain and reset may still write them:
+         * keep that memory mapped rather than hand it back. */
+        e->dev_mem = NULL;
+    }
+    mdsa_dsa_engine_mem_free(e);
     free(e);
 }
 
@@ -477,117 +500,12 @@ static const struct mdsa_engine_ops dsa_ops = {
     .submit = dsa_submit,
     .poll = dsa_poll,
     .backend = dsa_backend,
-    .destroy = dsa_destroy,
+    .destroy = mdsa_dsa_engine_destroy,
 };
 
-static uint32_t pow2_at_least(uint32_t x)
+const struct mdsa_engine_ops *mdsa_dsa_engine_ops(void)
 {
-    uint32_t p = 1;
-    while (p < x)
-        p <<= 1;
-    return p;
-}
-
-mdsa_engine_t *mdsa_dsa_engine_new(struct mdsa_wq *wq, struct mdsa_emu *emu,
-                                   const struct mdsa_dsa_config *c, size_t threshold,
-                                   const char *backend, const char *note, char *err,
-                                   size_t errlen)
-{
-    const struct mdsa_wq_info *i = &wq->info;
-    struct dsa_engine *e = calloc(1, sizeof *e);
-    if (!e)
-        goto oom;
-    e->base.ops = &dsa_ops;
-    e->wq = wq;
-    e->emu = emu;
-    e->threshold = threshold;
-    e->retry.max_retries = c->retries;
-    e->retry.max_pause = MDSA_RETRY_DEFAULT_PAUSE;
-    e->timeout_ns = c->timeout_ns;
-    e->max_xfer = i->max_xfer ? i->max_xfer : 1;
-    e->write_mode = !i->portal;
-    e->cc = (c->cc < 0 ? i->cache_control : c->cc) ? MDSA_F_CC : 0;
-    e->member_opflags = mdsa_op_flags(MDSA_OP_MEMMOVE,
-                                      MDSA_F_CRAV | e->cc | (e->write_mode ? MDSA_F_RCR : 0));
-    if (e->write_mode)
-        e->cap = WRITE_UNIT_DESCS;
-    else if (i->max_batch < 2)
-        e->cap = 1; /* no batches: one descriptor per submission */
-    else
-        e->cap = c->batch_descs ? c->batch_descs : UNIT_MAX_DESCS;
-    if (!e->write_mode && e->cap > 1 && e->cap > i->max_batch)
-        e->cap = i->max_batch;
-    e->wq_limit = i->mode == MDSA_WQ_DEDICATED && i->size ? i->size : UINT32_MAX;
-    if (e->write_mode && e->cap > e->wq_limit)
-        e->cap = e->wq_limit;
-    uint32_t units = c->ring ? c->ring : 64;
-    if (!e->write_mode && units > e->wq_limit)
-        units = e->wq_limit; /* never more BATCHes in flight than WQ entries */
-    e->nunits = pow2_at_least(units);
-    e->mask = e->nunits - 1;
-    size_t nd = (size_t)e->nunits * e->cap;
-    e->units = calloc(e->nunits, sizeof *e->units);
-    e->desc_mem = aligned_alloc(64, nd * sizeof(struct mdsa_desc));
-    e->seg_mem = calloc(nd, sizeof(struct seg));
-    e->cr_mem = aligned_alloc(64, (size_t)e->nunits * sizeof(struct cr_line));
-    e->probe = aligned_alloc(64, sizeof(struct cr_line));
-    if (!e->units || !e->desc_mem || !e->seg_mem || !e->cr_mem || !e->probe)
-        goto oom;
-    memset(e->desc_mem, 0, nd * sizeof(struct mdsa_desc));
-    memset(e->cr_mem, 0, (size_t)e->nunits * sizeof(struct cr_line));
-    for (uint32_t k = 0; k < e->nunits; k++) {
-        e->units[k].d = e->desc_mem + (size_t)k * e->cap;
-        e->units[k].s = e->seg_mem + (size_t)k * e->cap;
-        e->units[k].cr = &e->cr_mem[k].cr;
-    }
-    snprintf(e->backend, sizeof e->backend, "%s", backend);
-    snprintf(e->note, sizeof e->note, "%s", note ? note : "");
-    return &e->base;
-oom:
-    snprintf(err, errlen, "DSA engine: out of memory");
-    if (e)
-        free_mem(e);
-    free(e);
-    if (emu)
-        mdsa_emu_destroy(emu);
-    else
-        mdsa_wq_close(wq);
-    return NULL;
-}
-
-int mdsa_dsa_engine_probe(mdsa_engine_t *eb, uint64_t timeout_ns, char *err, size_t errlen)
-{
-    struct dsa_engine *e = E(eb);
-    struct mdsa_cr *r = &e->probe->cr;
-    struct mdsa_desc d;
-    memset(&d, 0, sizeof d);
-    memset(r, 0, sizeof *r);
-    d.op_flags = mdsa_op_flags(MDSA_OP_NOOP, MDSA_F_CRAV | MDSA_F_RCR);
-    d.completion_addr = (uint64_t)(uintptr_t)r;
-    int rc = e->write_mode ? mdsa_wq_write_retry(e->wq, &d, 1, &e->retry, NULL)
-                           : mdsa_wq_submit_retry(e->wq, &d, &e->retry, NULL);
-    if (e->write_mode ? rc != 1 : rc != MDSA_WQ_OK) {
-        snprintf(err, errlen, "NOOP probe on %s: submission failed (%d%s%s)", e->wq->info.name,
-                 rc, rc < 0 ? ": " : "", rc < 0 ? strerror(-rc) : "");
-        return rc < 0 ? rc : -EAGAIN;
-    }
-    uint64_t deadline = mdsa_dsa_now_ns() + timeout_ns;
-    uint8_t st;
-    while (!(st = mdsa_cr_status(r))) {
-        mdsa_wq_progress(e->wq);
-        if (mdsa_dsa_now_ns() > deadline) {
-            snprintf(err, errlen, "NOOP probe on %s: no completion within %llu ms",
-                     e->wq->info.name, (unsigned long long)(timeout_ns / 1000000));
-            return -ETIMEDOUT; /* destroy() closes the queue before freeing */
-        }
-        mdsa_cpu_pause();
-    }
-    if ((st & MDSA_ST_MASK) != MDSA_ST_SUCCESS) {
-        snprintf(err, errlen, "NOOP probe on %s: status 0x%02x (%s)", e->wq->info.name, st,
-                 mdsa_status_name(st));
-        return -EIO;
-    }
-    return 0;
+    return &dsa_ops;
 }
 
 int mdsa_engine_is_dsa(const mdsa_engine_t *e)

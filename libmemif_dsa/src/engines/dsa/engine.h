@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The DSA copy engine (struct mdsa_engine_ops from copy.h) over real
  * hardware or the software emulator, plus its configuration and the
  * "memif-dsa info" listing. */
@@ -13,33 +14,56 @@
 /* Everything a config string can set.  The string is the emulator's
  * (keys in emu.h) plus these engine keys:
  *   ring=N            bursts' submission units in flight, 1..4096 (default 64;
- *                     a dedicated WQ also caps it at the WQ size)
+ *                     a dedicated WQ also caps it, see below)
  *   batch_descs=N     descriptors per BATCH the engine builds, 2..1024
- *                     (default: the WQ's max_batch, at most 256)
+ *                     (default 0: the WQ's max_batch rounded down to a power
+ *                     of two, at most 256)
  *   retries=N         shared WQ: resubmissions after "retry" before the
  *                     CPU copies instead (default 32)
- *   timeout_ms=N      a completion record missing this long marks the DSA
- *                     path broken: that burst and all later ones are copied
- *                     by the CPU (default 5000)
- *   probe_ms=N        hardware: wait for the start-up NOOP probe (default 1000)
+ *   timeout_ms=N      a completion missing this long (default 100): the
+ *                     engine drains the queue (a DRAIN descriptor), then
+ *                     finishes on the CPU whatever has no success record,
+ *                     and goes on using DSA
+ *   quiesce_ms=N      bound of that drain (default 1000).  A drain that does
+ *                     not complete means a hung device: the WQ is reset
+ *                     (closed and reopened, which the kernel drains), the
+ *                     engine copies on the CPU from then on (state cpu-only
+ *                     with the reason); if even the reset cannot be
+ *                     confirmed, the bursts in flight fail with an error
+ *                     instead of being finished while the device may still
+ *                     write them
+ *   probe_ms=N        hardware: wait for the start-up probe (default 1000)
+ *   cc=auto|0|1       set the cache-control flag (allocate copies in the
+ *                     LLC); auto = when GENCAP bit 2 says the device has it
+ *   mlock=0|1         lock descriptor lists and completion records in
+ *                     memory so the device never faults on them (default 1;
+ *                     where RLIMIT_MEMLOCK refuses, or with 0, the pages are
+ *                     prefaulted instead and `info`/stats say so)
  *   wq=NAME           hardware: use this WQ (e.g. wq0.1; default first usable)
  *   sysfs=PATH        hardware: sysfs root (default /sys/bus/dsa/devices)
  *   devdir=PATH       hardware: device nodes (default /dev/dsa)
- *   cc=auto|0|1       set the cache-control flag (allocate copies in the
- *                     LLC); auto = when the device supports it
+ *   cpuinfo=PATH      hardware: the kernel's CPU flags (default /proc/cpuinfo)
  * "submit=auto|portal|write" also applies to hardware (auto: portal when
- * mmap is permitted and the CPU has MOVDIR64B/ENQCMD, else write()). */
+ * mmap is permitted and the CPU and kernel allow MOVDIR64B/ENQCMD, else
+ * write()).
+ *
+ * A dedicated WQ is never overrun: the engine keeps at most size - 1
+ * descriptors (BATCH or lone) in it and holds the last entry for its
+ * DRAIN; a full queue copies on the CPU (fallback_queue_full). */
 struct mdsa_dsa_config {
     struct mdsa_emu_config emu;
     uint32_t ring;
     uint32_t batch_descs; /* 0 = from the WQ */
     uint32_t retries;
     uint64_t timeout_ns;
+    uint64_t quiesce_ns;
     uint64_t probe_ns;
     int cc;               /* -1 auto */
+    int mlock;
     char wq[32];
     char sysfs[256];
     char devdir[256];
+    char cpuinfo[256];
 };
 
 void mdsa_dsa_config_default(struct mdsa_dsa_config *c);
@@ -48,6 +72,11 @@ int mdsa_dsa_config_parse(struct mdsa_dsa_config *c, const char *s, char *err, s
 /* Validate a whole config string (for Python/CLI): 0, or -EINVAL with a
  * message naming the offending key. */
 int mdsa_dsa_config_validate(const char *s, char *err, size_t errlen);
+/* Canonical form of the engine keys (the emulator's: mdsa_emu_config_format);
+ * snprintf semantics. */
+int mdsa_dsa_config_format(const struct mdsa_dsa_config *c, char *buf, size_t len);
+/* Every key, engine then emulator, one per line; snprintf semantics. */
+int mdsa_dsa_config_help(char *buf, size_t len);
 
 /* kind: "dsa" (NULL too) = hardware when a usable WQ exists, else the
  * emulator; "dsa-hw" = hardware or NULL with the reason in err;

@@ -1,5 +1,7 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Choosing the DSA engine's back end: a hardware work queue (discovered in
- * sysfs, opened, probed with a NOOP) or the software emulator. */
+ * sysfs, opened, probed with a two-member BATCH of MEMMOVE whose bytes are
+ * compared) or the software emulator. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,9 @@ static int hw_submit_mode(int emu_submit)
 static mdsa_engine_t *try_wq(const struct mdsa_hw_wq_attr *a, const struct mdsa_dsa_config *c,
                              size_t threshold, char *why, size_t whylen)
 {
-    struct mdsa_hw_open_opts o = {.submit = hw_submit_mode(c->emu.submit), .cpu = NULL};
+    struct mdsa_hw_open_opts o = {.submit = hw_submit_mode(c->emu.submit),
+                                  .cpu = NULL,
+                                  .cpuinfo = c->cpuinfo[0] ? c->cpuinfo : NULL};
     char e1[256];
     struct mdsa_wq *wq = mdsa_hw_wq_open(a, &o, e1, sizeof e1);
     if (!wq) {

@@ -1,11 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A wq.h queue over a real DSA work queue: /dev/dsa/wqX.Y, its 4 KiB
  * portal (MOVDIR64B for dedicated, ENQCMD for shared WQs) or write().
- * CPUID is checked before a submitting instruction can be installed. */
+ * CPUID (and for ENQCMD the kernel's cpuinfo flag) is checked before a
+ * submitting instruction can be installed.  Also the device's software
+ * errors (poll() on the file, the sysfs "errors" attribute) and a bounded
+ * reset (close and reopen the file). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +24,7 @@
 #define MDSA_X86 1
 #endif
 
+#include "desc.h"
 #include "portal.h"
 
 void mdsa_cpu_features_decode(unsigned max_leaf, uint32_t ecx7, struct mdsa_cpu_features *f)
@@ -29,7 +37,32 @@ void mdsa_cpu_features_decode(unsigned max_leaf, uint32_t ecx7, struct mdsa_cpu_
     f->enqcmd = (ecx7 & MDSA_CPUID7_ECX_ENQCMD) != 0;
 }
 
-void mdsa_cpu_features_get(struct mdsa_cpu_features *f)
+int mdsa_cpuinfo_has_flag(const char *cpuinfo, const char *flag)
+{
+    FILE *fp = fopen(cpuinfo ? cpuinfo : "/proc/cpuinfo", "re");
+    char line[8192];
+    int found = 0;
+    size_t fl = strlen(flag);
+    if (!fp)
+        return 0;
+    while (!found && fgets(line, sizeof line, fp)) {
+        if (strncmp(line, "flags", 5))
+            continue;
+        char *p = strchr(line, ':');
+        while (p && *p) {
+            p += strspn(p, ": \t\n");
+            size_t n = strcspn(p, " \t\n");
+            if (n == fl && !strncmp(p, flag, fl))
+                found = 1;
+            p += n;
+        }
+        break; /* the first CPU's flags speak for all */
+    }
+    fclose(fp);
+    return found;
+}
+
+void mdsa_cpu_features_get(struct mdsa_cpu_features *f, const char *cpuinfo)
 {
     memset(f, 0, sizeof *f);
 #ifdef MDSA_X86
@@ -44,6 +77,7 @@ void mdsa_cpu_features_get(struct mdsa_cpu_features *f)
     if (max_leaf >= 7 && __get_cpuid_count(7, 0, &a, &b, &c, &d))
         ecx7 = c;
     mdsa_cpu_features_decode(max_leaf, ecx7, f);
+    f->enqcmd_kernel = f->enqcmd && mdsa_cpuinfo_has_flag(cpuinfo, "enqcmd");
 #else
     snprintf(f->vendor, sizeof f->vendor, "non-x86");
 #endif
@@ -57,6 +91,11 @@ struct hw_wq {
     void *portal;
     uint64_t counter; /* portal slot rotation; a queue handle has one user */
     int method;
+    int dead;         /* a reset could not reopen the file: refuse everything */
+    char devnode[256];
+    char errors_path[530];
+    char last_errors[256]; /* the "errors" attribute when last read */
+    uint64_t nerrors;
     char note[160];
 };
 
@@ -103,6 +142,8 @@ static int submit_none(struct mdsa_wq *wq, const struct mdsa_desc *d)
 
 static int hw_write(struct mdsa_wq *wq, const struct mdsa_desc *d, uint32_t n)
 {
+    if (H(wq)->dead)
+        return -EIO;
     ssize_t r = write(H(wq)->fd, d, (size_t)n * sizeof *d);
     if (r < 0)
         return -errno;
@@ -121,13 +162,122 @@ static void hw_close(struct mdsa_wq *wq)
     free(h);
 }
 
-static const struct mdsa_wq_ops write_ops = {
-    .submit = submit_none, .write = hw_write, .progress = NULL, .close = hw_close};
+/* New software errors: the file polls readable once the device has
+ * reported one (the kernel keeps that state), and the sysfs "errors"
+ * attribute shows the last one; a change there is a new error. */
+static uint64_t hw_errors(struct mdsa_wq *wq)
+{
+    struct hw_wq *h = H(wq);
+    struct pollfd p = {.fd = h->fd, .events = POLLIN};
+    if (h->dead || poll(&p, 1, 0) != 1 || !(p.revents & POLLIN))
+        return h->nerrors;
+    char buf[256] = "";
+    FILE *f = fopen(h->errors_path, "re");
+    if (f) {
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = 0;
+        fclose(f);
+    }
+    if (strcmp(buf, h->last_errors)) {
+        snprintf(h->last_errors, sizeof h->last_errors, "%s", buf);
+        h->nerrors++;
+    }
+    return h->nerrors;
+}
+
+/* Closing the file makes the idxd driver drain (or abort) what this
+ * process queued; that can block on a hung device, so it runs in a helper
+ * thread and the caller waits a bounded time. */
+struct closer {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int fd, done, abandoned;
+    void *portal;
+};
+
+static void *close_thread(void *arg)
+{
+    struct closer *c = arg;
+    if (c->portal)
+        munmap(c->portal, MDSA_PORTAL_SIZE);
+    close(c->fd);
+    pthread_mutex_lock(&c->mu);
+    c->done = 1;
+    int free_it = c->abandoned;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    if (free_it)
+        free(c);
+    return NULL;
+}
+
+static const struct mdsa_wq_ops write_ops;
+
+static int hw_reset(struct mdsa_wq *wq, uint64_t timeout_ns)
+{
+    struct hw_wq *h = H(wq);
+    struct closer *c = calloc(1, sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    c->fd = h->fd;
+    c->portal = h->portal;
+    h->fd = -1;
+    h->portal = NULL;
+    h->dead = 1;
+    pthread_t t;
+    if (pthread_create(&t, NULL, close_thread, c)) {
+        close_thread(c); /* no thread: close here, unbounded */
+    } else {
+        pthread_detach(t);
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += (time_t)(timeout_ns / 1000000000ull);
+    ts.tv_nsec += (long)(timeout_ns % 1000000000ull);
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&c->mu);
+    while (!c->done && pthread_cond_timedwait(&c->cv, &c->mu, &ts) != ETIMEDOUT)
+        ;
+    int done = c->done;
+    c->abandoned = !done; /* the thread frees it when close finally returns */
+    pthread_mutex_unlock(&c->mu);
+    if (!done)
+        return -ETIMEDOUT; /* the queue stays dead */
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+    free(c);
+    /* open again: the queue is usable, through write() (a new portal
+     * would need the same checks as at open; after a reset the engine
+     * does not submit again anyway) */
+    h->fd = open(h->devnode, O_RDWR | O_CLOEXEC);
+    h->dead = h->fd < 0;
+    h->base.info.portal = 0;
+    h->base.ops = &write_ops;
+    h->method = METHOD_WRITE;
+    return 0;
+}
+
+static const struct mdsa_wq_ops write_ops = {.submit = submit_none,
+                                             .write = hw_write,
+                                             .close = hw_close,
+                                             .errors = hw_errors,
+                                             .reset = hw_reset};
 #ifdef MDSA_X86
-static const struct mdsa_wq_ops movdir64b_ops = {
-    .submit = submit_movdir64b, .write = hw_write, .progress = NULL, .close = hw_close};
-static const struct mdsa_wq_ops enqcmd_ops = {
-    .submit = submit_enqcmd, .write = hw_write, .progress = NULL, .close = hw_close};
+static const struct mdsa_wq_ops movdir64b_ops = {.submit = submit_movdir64b,
+                                                 .write = hw_write,
+                                                 .close = hw_close,
+                                                 .errors = hw_errors,
+                                                 .reset = hw_reset};
+static const struct mdsa_wq_ops enqcmd_ops = {.submit = submit_enqcmd,
+                                              .write = hw_write,
+                                              .close = hw_close,
+                                              .errors = hw_errors,
+                                              .reset = hw_reset};
 #endif
 
 static int open_error(char *err, size_t errlen, const struct mdsa_hw_wq_attr *a, int e)
@@ -155,7 +305,7 @@ struct mdsa_wq *mdsa_hw_wq_open(const struct mdsa_hw_wq_attr *a, const struct md
         errlen = sizeof dummy;
     }
     if (!cpu) {
-        mdsa_cpu_features_get(&detected);
+        mdsa_cpu_features_get(&detected, o ? o->cpuinfo : NULL);
         cpu = &detected;
     }
     int shared = !strcmp(a->mode, "shared");
@@ -176,11 +326,17 @@ struct mdsa_wq *mdsa_hw_wq_open(const struct mdsa_hw_wq_attr *a, const struct md
     }
     h->base.ops = &write_ops;
     h->method = METHOD_WRITE;
+    snprintf(h->devnode, sizeof h->devnode, "%s", a->devnode);
+    snprintf(h->errors_path, sizeof h->errors_path, "%s", a->errors_path);
     int have_insn = shared ? cpu->enqcmd : cpu->movdir64b;
     const char *insn = shared ? "ENQCMD" : "MOVDIR64B";
     if (submit != MDSA_HW_SUBMIT_WRITE) {
         if (!have_insn) {
             snprintf(h->note, sizeof h->note, "CPU lacks %s: using write()", insn);
+        } else if (shared && !cpu->enqcmd_kernel) {
+            snprintf(h->note, sizeof h->note,
+                     "kernel has not enabled ENQCMD ('enqcmd' missing from /proc/cpuinfo "
+                     "flags): using write()");
         } else {
             void *p = mmap(NULL, MDSA_PORTAL_SIZE, PROT_WRITE, MAP_SHARED | MAP_POPULATE, h->fd, 0);
             if (p == MAP_FAILED) {
@@ -210,10 +366,15 @@ struct mdsa_wq *mdsa_hw_wq_open(const struct mdsa_hw_wq_attr *a, const struct md
     i->mode = shared ? MDSA_WQ_SHARED : MDSA_WQ_DEDICATED;
     i->portal = h->portal != NULL;
     i->block_on_fault = (uint8_t)a->block_on_fault;
-    /* GENCAP bit 3 (cache_control_cache): CC=1 may allocate in the LLC. */
-    i->cache_control = a->has_gen_cap && (a->gen_cap & (1u << 3));
+    /* GENCAP bit 2 (cache_control_mem), the bit the kernel and DTO read */
+    i->cache_control = a->has_gen_cap && (a->gen_cap & MDSA_GENCAP_CACHE_CONTROL);
+    i->version = (uint8_t)(a->version ? a->version : 1);
+    i->batch = (uint8_t)a->batch;
+    i->write_batch = (uint8_t)a->write_batch;
+    i->drain = (uint8_t)a->drain;
     i->size = a->size;
     i->threshold = shared ? (a->threshold ? a->threshold : a->size) : 0;
+    /* as sysfs shows them; the engine rounds down to the device's powers of two */
     i->max_xfer = a->max_xfer > UINT32_MAX ? UINT32_MAX : (uint32_t)a->max_xfer;
     i->max_batch = a->max_batch;
     return &h->base;

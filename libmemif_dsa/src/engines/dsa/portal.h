@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Intel DSA hardware access: CPU feature checks, work-queue discovery in
  * sysfs, and a wq.h queue over /dev/dsa/wqX.Y (portal with MOVDIR64B or
  * ENQCMD, or the kernel's write() path when mmap is refused).
@@ -25,13 +26,19 @@
 
 struct mdsa_cpu_features {
     int movdir64b;
-    int enqcmd;
+    int enqcmd;         /* CPUID says the CPU has ENQCMD ... */
+    int enqcmd_kernel;  /* ... and the kernel enabled it for user space
+                           ("enqcmd" in /proc/cpuinfo flags; kernels without
+                           PASID support hide it, and ENQCMD then faults) */
     int waitpkg;
     int movdiri;
     char vendor[13];
 };
 
-void mdsa_cpu_features_get(struct mdsa_cpu_features *f);
+/* CPUID, plus the kernel's view from cpuinfo (NULL = /proc/cpuinfo). */
+void mdsa_cpu_features_get(struct mdsa_cpu_features *f, const char *cpuinfo);
+/* 1 when the "flags" line of a cpuinfo file lists `flag`; 0 otherwise. */
+int mdsa_cpuinfo_has_flag(const char *cpuinfo, const char *flag);
 /* Decode a leaf-7 ECX value (max_leaf < 7 means no leaf 7). */
 void mdsa_cpu_features_decode(unsigned max_leaf, uint32_t ecx7, struct mdsa_cpu_features *f);
 
@@ -43,25 +50,52 @@ static inline uint32_t mdsa_portal_offset(uint64_t n)
     return (uint32_t)((n << 6) & (MDSA_PORTAL_SIZE - 1));
 }
 
+/* GENCAP bit 2, cache_control_mem: the device honours the cache-control
+ * flag (the kernel's gen_cap_reg and DTO read this bit). */
+#define MDSA_GENCAP_CACHE_CONTROL (1ull << 2)
+
 /* One work queue as sysfs describes it. */
 struct mdsa_hw_wq_attr {
     char name[32];      /* "wq0.0" */
-    char dev_name[32];  /* "dsa0" */
+    char dev_name[32];  /* "dsa0" ("iax1" for an IAA device's queue) */
     unsigned dev_id, wq_id;
     char state[16];     /* "enabled" */
     char mode[16];      /* "dedicated" / "shared" */
     char type[16];      /* "user" / "kernel" / "none" */
     char dev_state[16]; /* device "enabled"; "" if unreadable */
     char wq_name[64];
-    uint32_t size, threshold, max_batch;
-    uint64_t max_xfer;
+    uint32_t size, threshold;
+    uint32_t max_batch; /* as sysfs shows it (the device uses the power of two below) */
+    uint64_t max_xfer;  /* likewise */
     int block_on_fault;
     int has_gen_cap;
     uint64_t gen_cap;
+    unsigned version;   /* device major version from sysfs "version" (0 = unknown) */
+    int pasid_enabled;  /* 1, 0, or -1 when sysfs does not say */
+    /* Allowed operations: the WQ's op_config where sysfs has it (DSA 2.x),
+     * else the device's op_cap; 256 bits, bit n = opcode n. */
+    int has_ops;
+    uint64_t ops[4];
+    const char *ops_from; /* "op_config", "op_cap" or "" */
+    int batch;          /* the device executes BATCH from this WQ */
+    int write_batch;    /* and the kernel's write() takes it (the BATCH bit is
+                           shown; the kernel hides it where write() refuses) */
+    int drain;          /* DRAIN allowed */
     char devnode[256];  /* <dev_root>/wqX.Y */
-    int usable;         /* enabled user WQ with a known mode and a device node */
-    char why[128];      /* why not usable */
+    char errors_path[530]; /* the device's "errors" attribute (last SWERROR) */
+    int usable;         /* enabled user WQ of a DSA device we can use */
+    char why[160];      /* why not usable */
 };
+
+/* Parse an op_cap / op_config attribute: "%*pb" bitmaps (32-bit hex groups,
+ * most significant first) and the older "0x..,0x..,0x..,0x..," form (64-bit
+ * words, least significant first).  0 or -1. */
+int mdsa_parse_opmask(const char *text, uint64_t out[4]);
+
+static inline int mdsa_op_allowed(const uint64_t ops[4], unsigned opcode)
+{
+    return (ops[opcode / 64] >> (opcode % 64)) & 1;
+}
 
 /* List the WQs under sysfs_root (NULL = MDSA_DSA_SYSFS_ROOT), device
  * nodes under dev_root (NULL = MDSA_DSA_DEV_ROOT), sorted by device then
@@ -77,6 +111,7 @@ struct mdsa_hw_open_opts {
     /* NULL = detect.  Tests pass a made-up set to walk the mmap path; a
      * queue opened that way must never be submitted to. */
     const struct mdsa_cpu_features *cpu;
+    const char *cpuinfo; /* detection: the kernel's flags (NULL = /proc/cpuinfo) */
 };
 
 /* Open the queue's device node and pick the submission method.  NULL

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Work-queue helpers shared by every back end: the retry policy and
  * names for statuses, opcodes and queue modes. */
 #include <errno.h>
@@ -17,7 +18,7 @@ uint32_t mdsa_retry_backoff(const struct mdsa_retry_policy *p, uint32_t attempt)
 static void backoff(const struct mdsa_retry_policy *p, uint32_t attempt)
 {
     for (uint32_t i = mdsa_retry_backoff(p, attempt); i; i--)
-        mdsa_cpu_pause();
+        mdsa_cpu_relax();
 }
 
 int mdsa_wq_submit_retry(struct mdsa_wq *wq, const struct mdsa_desc *d,
@@ -105,6 +106,8 @@ const char *mdsa_status_name(uint8_t status)
     case MDSA_ST_HW_ERR1: return "hardware-error";
     case MDSA_ST_HW_ERR_DRB: return "hardware-readback-error";
     case MDSA_ST_TRANSLATION_FAIL: return "translation-failure";
+    case MDSA_ST_DRAIN_EVL: return "fault-before-drain";
+    case MDSA_ST_BATCH_EVL_ERR: return "batch-fault-event-log";
     default: return "unknown";
     }
 }

@@ -1,12 +1,15 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One work-queue interface driven by both the hardware portal and the
  * software emulator, so the copy engine has a single submission path.
  */
 #ifndef MDSA_DSA_WQ_H
 #define MDSA_DSA_WQ_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../common/cpu_relax.h"
 #include "desc.h"
 
 /* submit() results; negative values are -errno. */
@@ -24,11 +27,32 @@ struct mdsa_wq_info {
     uint8_t portal;           /* 1: submit() works; 0: write() only (mmap refused) */
     uint8_t block_on_fault;   /* WQ honours MDSA_F_BOF */
     uint8_t cache_control;    /* device accepts MDSA_F_CC */
+    uint8_t version;          /* device major version (1 = SPR/EMR, 2 = ...) */
+    uint8_t batch;            /* BATCH is an allowed operation of this WQ */
+    uint8_t write_batch;      /* write() takes BATCH too (the kernel refuses it on
+                                 version-1 devices with the INTEL-SA-01084 erratum) */
+    uint8_t drain;            /* DRAIN is an allowed operation */
     uint32_t size;            /* entries */
     uint32_t threshold;       /* shared WQ: occupancy at which ENQCMD says retry */
+    /* As sysfs shows them.  The device enforces the power of two at or
+     * below each (the kernel programs WQCFG with ilog2() of the value):
+     * users round down with mdsa_pow2_floor(). */
     uint32_t max_xfer;        /* bytes per descriptor */
     uint32_t max_batch;       /* descriptors per BATCH (< 2: no batches) */
 };
+
+/* Largest power of two <= x (0 for 0).  The idxd driver programs a WQ's
+ * max_batch_size and max_transfer_size as ilog2(value), i.e. rounded
+ * down to a power of two, whatever sysfs was given. */
+static inline uint32_t mdsa_pow2_floor(uint32_t x)
+{
+    uint32_t p = 1;
+    if (!x)
+        return 0;
+    while (p <= x / 2)
+        p <<= 1;
+    return p;
+}
 
 struct mdsa_wq;
 
@@ -48,6 +72,18 @@ struct mdsa_wq_ops {
     /* Release the queue (hardware: unmap/close).  NULL when the queue is
      * owned by something else (an emulator's queues die with it). */
     void (*close)(struct mdsa_wq *wq);
+    /* Software errors the device has reported for this queue so far (a
+     * count that only grows; descriptors dropped, records that could not
+     * be written ...).  Cheap to call while a completion is overdue; NULL
+     * when the back end cannot tell. */
+    uint64_t (*errors)(struct mdsa_wq *wq);
+    /* Stop the queue and start it again (hardware: close and reopen the
+     * device file; the kernel drains or aborts what this process had
+     * queued).  0 means nothing submitted before can write memory any
+     * more; -ETIMEDOUT (or -errno) means that could not be confirmed
+     * within timeout_ns and the queue must not be used again.  NULL when
+     * not supported. */
+    int (*reset)(struct mdsa_wq *wq, uint64_t timeout_ns);
 };
 
 struct mdsa_wq {
@@ -77,6 +113,16 @@ static inline void mdsa_wq_close(struct mdsa_wq *wq)
         wq->ops->close(wq);
 }
 
+static inline uint64_t mdsa_wq_errors(struct mdsa_wq *wq)
+{
+    return wq->ops->errors ? wq->ops->errors(wq) : 0;
+}
+
+static inline int mdsa_wq_reset(struct mdsa_wq *wq, uint64_t timeout_ns)
+{
+    return wq->ops->reset ? wq->ops->reset(wq, timeout_ns) : -ENOTSUP;
+}
+
 /* Retry policy for a shared WQ that answers "retry": up to max_retries
  * further attempts, pausing 1, 2, 4, ... (capped at max_pause) CPU pause
  * instructions between them, then give up (the caller copies on the CPU).
@@ -103,15 +149,6 @@ int mdsa_wq_submit_retry(struct mdsa_wq *wq, const struct mdsa_desc *d,
 int mdsa_wq_write_retry(struct mdsa_wq *wq, const struct mdsa_desc *d, uint32_t n,
                         const struct mdsa_retry_policy *p, uint32_t *retries);
 
-/* One CPU pause (x86 PAUSE; a compiler barrier elsewhere). */
-static inline void mdsa_cpu_pause(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __asm__ __volatile__("pause" ::: "memory");
-#else
-    __asm__ __volatile__("" ::: "memory");
-#endif
-}
 
 /* "dedicated" / "shared". */
 const char *mdsa_wq_mode_name(int mode);
