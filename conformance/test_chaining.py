@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Chaining: packets longer than one buffer cross buffer boundaries at
 every offset (descriptor chains with NEXT), in both of the peer's
 directions; a chain may fill the whole ring; chains straddle the ring's

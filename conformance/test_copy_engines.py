@@ -1,10 +1,12 @@
+# SPDX-License-Identifier: Apache-2.0
 """Copy engines: with our side copying every byte through DSA (the
 emulator, or hardware with --engines dsa-hw), every Ethernet vector comes
 back exactly as the vectors' manifest records it (its sha256), so DSA
 output equals CPU output by the same independent standard rather than by
 comparing two runs through the peer.  Cells: synchronous and asynchronous
 completion, page faults (partial completions resumed), batch and
-completion-record faults, a full or busy work queue, and the asynchronous
+completion-record faults, a full or busy shared work queue, descriptors a
+dedicated work queue dropped, and the asynchronous
 emulator with 16-slot rings, several queues, interrupt mode and chained
 buffers.  The `self` peer uses the same engine settings, so both ends copy
 through DSA.  After each test the suite checks our engine's counters
@@ -27,8 +29,12 @@ EMULATOR = {
     "page-faults": ("fault_rate=0.05,seed=7", True),
     "async-faults": ("async=1,fault_rate=0.05,batch_fault_rate=0.05,cr_fault_rate=0.05,seed=11",
                      True),
-    "queue-full": ("qfull_rate=0.2,seed=3", True),
+    # a shared WQ that answers "retry", given up at once: CPU copies for a full queue
+    "queue-full": ("mode=shared,retries=0,qfull_rate=0.2,seed=3", True),
     "shared-wq-retry": ("async=1,mode=shared,qfull_rate=0.2,seed=3", True),
+    # a dedicated WQ dropping descriptors (what a host that overruns it gets):
+    # the engine drains the queue and the CPU redoes what was lost
+    "dedicated-wq-drops": ("qfull_rate=0.05,seed=3", True),
 }
 VARIANTS = {"dsa-emu": EMULATOR, "dsa": {"auto": (None, False)}, "dsa-hw": {"hw": (None, False)}}
 # the ring test: small rings, several queues, interrupts, chains

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Handshake: the peer connects in both roles, honours the interface id,
 the secret and the mode, speaks protocol version 2.0 (and only that), and
 connects again after a disconnect.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Interrupt and polling receive modes, all four combinations of the
 peer's and ours.  A consumer in polling mode sets MASK_INT on its ring; a
 producer signals the ring's eventfd only when MASK_INT is clear.  So: when

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Lifecycle: the peer stops, is killed, restarts, finds a stale socket
 file, sees us leave (also in the middle of traffic) and many quick
 reconnects; each time the link comes back and carries packets, and the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Queues: 1..N queue pairs, each carrying its own stream in order (the
 peer sends back on the queue a packet came in on); unequal counts per
 direction (which crashed DPDK's statistics, and let gomemif mix up rings);

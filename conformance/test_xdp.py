@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """memif traffic checked by XDP programs in the kernel (issue 6, docs/xdp.md).
 
     tester (memif primary, this process)

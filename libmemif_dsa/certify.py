@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`memif-dsa certify`: run the conformance suite (conformance/ in the
 source tree, with pytest) against a peer and print the certification
 matrix.  Exit status: pytest's (0 only when nothing failed)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What a certification says, and when it refuses to say anything: the
 verdict shows coverage (PASS only when every feature ran in every declared
 role), a malformed declaration or a known-defect key that could hide
@@ -191,11 +192,11 @@ def test_threshold_zero(link, peer_role, engine):
 
 
 def test_queue_full_declared(link, peer_role, engine):
-    link(peer_role, engine, dsa_config="qfull_rate=0.5,seed=5", faults=True).assert_reflects(SMALL)
+    link(peer_role, engine, dsa_config="mode=shared,retries=0,qfull_rate=0.5,seed=5", faults=True).assert_reflects(SMALL)
 
 
 def test_queue_full_undeclared(link, peer_role, engine):
-    link(peer_role, engine, dsa_config="qfull_rate=0.5,seed=5").assert_reflects(SMALL)
+    link(peer_role, engine, dsa_config="mode=shared,retries=0,qfull_rate=0.5,seed=5").assert_reflects(SMALL)
 '''
 
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The conformance suite's own parts: the command adapter's template and
 declaration file, known-defect keys, mismatch explanations, the adapter
 registry, and `memif-dsa certify`."""

@@ -122,7 +122,8 @@ def test_default_threshold_keeps_small_copies_on_the_cpu(make_pair):
 
 
 def test_full_queue_copies_are_fallbacks_with_their_reason(make_pair):
-    a, b = make_pair(engine="dsa-emu", dsa_config="qfull_rate=0.5,seed=3", dsa_threshold=0)
+    a, b = make_pair(engine="dsa-emu", dsa_config="mode=shared,retries=0,qfull_rate=0.5,seed=3",
+                     dsa_threshold=0)
     pkts = packets(5, n=200, top=3000)
     assert_same_packets(pkts, transfer(b, a, pkts))
     eng = b.stats()["engine"]

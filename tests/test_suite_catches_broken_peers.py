@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The conformance suite, run against deliberately broken peers, must fail
 and say why -- and each failure must come from a named test.
 
