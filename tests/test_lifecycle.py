@@ -9,7 +9,7 @@ import signal
 
 import pytest
 
-from fixtures.reflector import start_reflector
+from memif_conformance.reflector import start_reflector
 from libmemif_dsa import Interface, MemifError
 from memif_helpers import assert_same_packets, transfer, unique_socket
 
