@@ -30,13 +30,13 @@ LINES = {"ready": "^ready:", "connected": "^connected", "disconnected": "^discon
 
 
 def certify(tmp_path, template, spec, *selection, engines="cpu", workers=None):
-    """pytest on conformance/ against a command peer: (exit status, report
+    """pytest on memif_conformance/suite against a command peer: (exit status, report
     document or None, report dir, output)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     caps = tmp_path / "caps.json"
     caps.write_text(json.dumps(spec))
     report = tmp_path / "report"
-    cmd = [sys.executable, "-m", "pytest", *(selection or ["-m", "feature", "conformance"]),
+    cmd = [sys.executable, "-m", "pytest", *(selection or ["-m", "feature", "memif_conformance/suite"]),
            "-p", "no:cacheprovider", "-q", "--memif-peer", "command", "--memif-peer-cmd", template,
            "--memif-peer-caps", str(caps), "--memif-engines", engines, "--memif-report", str(report)]
     cmd += ["-n", str(workers)] if workers else ["-p", "no:xdist"]
@@ -71,7 +71,7 @@ def test_every_capability_off_is_partial_never_pass(tmp_path):
     matrix = (report / "matrix.md").read_text()
     assert f"**{doc['result']}** — " in matrix and "| skipped: capability |" in matrix
     # provenance: suite, vectors, the peer's own version, machine, command
-    manifest = (REPO / "vectors" / "manifest.json").read_bytes()
+    manifest = (REPO / "memif_conformance" / "vectors" / "manifest.json").read_bytes()
     assert doc["vectors"]["manifest_sha256"] == hashlib.sha256(manifest).hexdigest()
     commit = doc["suite"]["commit"]
     if (REPO / ".git").exists():
