@@ -200,6 +200,11 @@ def test_certify_runs_the_suite_and_prints_the_matrix(tmp_path):
     # four handshake tests ran: the other features were not covered
     assert doc["result"].startswith("PASS (partial: modes not run; ") and doc["counts"] == {"pass": 4}
     assert doc["command_line"].startswith("memif-dsa certify --engines cpu --report ")
+    # the progress line per feature (a log, not a terminal: one line per quarter), no dots
+    assert "handshake: 4/4 done, 0 failed  |  all: 4/4, 0 failed" in r.stdout
+    assert "\n....\n" not in r.stdout
+    page = (tmp_path / "rep" / "matrix.html").read_text()
+    assert "<h1>memif conformance: self</h1>" in page and doc["verdict"].split(" — ")[0] in page
 
 
 def test_certify_fails_when_the_peer_does(tmp_path):
