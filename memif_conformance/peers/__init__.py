@@ -107,22 +107,25 @@ def create(name: str, options: PeerOptions) -> PeerAdapter:
 
 
 def describe_all():
-    """[(name, where from, first line of its description)] of every adapter."""
+    """[(name, where from, first sentence of its description, its
+    --peer-opt settings {key: what})] of every adapter."""
+    from ..listing import summary
     out = []
     for name in available():
         try:
             kind, obj, where = _load(name)
-            doc = inspect.getdoc(obj) or ""
+            doc, settings = inspect.getdoc(obj) or "", getattr(obj, "OPTIONS", {})
         except LookupError as e:
-            where, doc = "(broken)", str(e)
-        from ..listing import summary
-        out.append((name, where, summary(doc)))
+            where, doc, settings = "(broken)", str(e), {}
+        out.append((name, where, summary(doc), settings))
     return out
 
 
 def print_list():
     rows = describe_all()
-    width = max(len(n) for n, _, _ in rows)
-    for name, where, text in rows:
+    width = max(len(r[0]) for r in rows)
+    for name, where, text, settings in rows:
         print(f"{name:{width}}  {text}\n{'':{width}}  ({where})")
+        for key, what in settings.items():
+            print(f"{'':{width}}    --peer-opt {key}=...: {what}")
     return 0
