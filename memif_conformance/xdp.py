@@ -15,7 +15,6 @@ import ctypes.util
 import functools
 import os
 import platform
-import shutil
 import struct
 from pathlib import Path
 
@@ -57,8 +56,9 @@ def missing_prerequisite():
         return "not root: creating namespaces and loading XDP programs needs CAP_SYS_ADMIN/CAP_BPF"
     if platform.machine() not in _SYS_BPF:
         return f"no bpf(2) syscall number known for {platform.machine()}"
-    if shutil.which("ip") is None:
-        return "iproute2 `ip` is not installed"
+    from .netns import missing
+    if missing():
+        return missing()
     build = Path(f"/lib/modules/{os.uname().release}/build")
     if not build.exists():
         return (f"no kernel headers at {build} (run ci/setup.d/20-bcc as root: it installs "

@@ -22,7 +22,6 @@ memif_conformance/xdp.py, memif_conformance/bridge.py, memif_conformance/afxdp.p
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -35,13 +34,13 @@ from memif_conformance import engine_check
 from memif_conformance import xdp as X
 from memif_conformance.bridge import start_bridge
 from memif_conformance.netns import NETNS_DIR, Netns, VethPair, cleanup_stale, stale_namespaces
+from memif_conformance.netns import missing as netns_missing
 
 MTU = 9000
 SETS = ("l2", "sizes", "odd")          # every Ethernet set (l3/l3_odd are memif ip mode)
 ENGINES = ("cpu", "dsa-emu")
 MODES = ("skb", "drv")
 TRANSPORTS = ("afpacket", "afxdp")
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def need(reason):
@@ -54,10 +53,7 @@ def need(reason):
 
 
 def need_netns():
-    if os.geteuid() != 0:
-        need("not root: creating network namespaces needs CAP_SYS_ADMIN")
-    if shutil.which("ip") is None:
-        need("iproute2 `ip` is not installed")
+    need(netns_missing())
 
 
 def need_xdp():
@@ -258,7 +254,7 @@ def test_stale_namespace_of_a_dead_run_is_removed():
     need_netns()
     code = ("import sys; from memif_conformance.netns import Netns, VethPair; ns = Netns(); VethPair(ns); "
             "print(ns.name, flush=True); sys.stdin.read()")
-    child = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdin=subprocess.PIPE,
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True)
     try:
         name = child.stdout.readline().strip()
