@@ -41,7 +41,7 @@ def raw_peer(mutation):
 
 def run_suite(tmp_path, template, selection, name="broken", capabilities=None, timeouts=None,
               engines="cpu"):
-    """pytest conformance against a command peer: (exit code, the
+    """pytest on memif_conformance/suite against a command peer: (exit code, the
     certification document, the report dir, pytest's output)."""
     spec = {"name": name, "ready": "^ready:", "connected": "^connected",
             "disconnected": "^disconnected: (.*)", "capabilities": capabilities or {}}

@@ -158,10 +158,13 @@ class PeerHandle:
 class PeerAdapter:
     """A memif implementation the suite can drive.
 
-    `--peer NAME` loads memif_conformance/peers/NAME.py (memif_conformance.peers.create): the
-    module's `make_adapter(options)` if it has one, else the PeerAdapter
-    subclass it defines, built with `options` (a memif_conformance.peers.PeerOptions)
-    when its constructor takes an argument.
+    `--memif-peer NAME` (certify: `--peer NAME`) loads memif_conformance/peers/NAME.py, or
+    what another package registers as NAME in the entry-point group
+    memif_conformance.peers (memif_conformance.peers.create): the module's
+    `make_adapter(options)` if it has one, else the PeerAdapter subclass it
+    defines (or the class the entry point names), built with `options` (a
+    memif_conformance.peers.PeerOptions; its `extra` holds --peer-opt
+    KEY=VALUE settings) when its constructor takes an argument.
     """
 
     name: str = "?"

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """Deterministic packet-vector generator for the libmemif-dsa conformance suite.
 
-    python vectors/generate.py               # (re)write vectors/*.pcap and vectors/manifest.json
-    python vectors/generate.py --out DIR     # write somewhere else
-    python vectors/generate.py --check       # regenerate into a temp dir, compare byte for byte
+    python memif_conformance/vectors/generate.py               # (re)write the pcaps and manifest.json next to it
+    python memif_conformance/vectors/generate.py --out DIR     # write somewhere else
+    python memif_conformance/vectors/generate.py --check       # regenerate into a temp dir, compare byte for byte
 
 Packets are built with scapy. Every field that scapy would otherwise fill from the host (MAC and
 IP addresses, routes) or from a clock/RNG is set explicitly; payload bytes and "random" header
@@ -942,7 +942,7 @@ def check(committed: Path) -> int:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", type=Path, default=HERE, help="output directory (default: vectors/)")
+    ap.add_argument("--out", type=Path, default=HERE, help="output directory (default: the directory of this script)")
     ap.add_argument("--check", action="store_true",
                     help="regenerate into a temp dir and compare byte for byte with --out")
     args = ap.parse_args(argv)
