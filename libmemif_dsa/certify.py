@@ -18,23 +18,11 @@ SCHEMAS = ("declaration", "certification")
 def add_parser(sub):
     p = sub.add_parser("certify", help="run the memif conformance suite against a peer and print "
                                        "the certification matrix")
-    p.add_argument("--peer", default="self",
-                   help="self (default), command, dpdk, or an adapter another package registers "
-                        "(see --list-peers)")
-    p.add_argument("--peer-cmd", default=None, metavar="TEMPLATE",
-                   help="--peer command: how to start your reflector (placeholders {socket} {id} "
-                        "{role} {mode} {secret} ...; see `pytest --help`, --memif-peer-cmd)")
-    p.add_argument("--peer-caps", default=None, metavar="FILE.json",
-                   help="the peer's capabilities, known defects and output patterns")
-    p.add_argument("--peer-opt", action="append", default=[], metavar="KEY=VALUE",
-                   help="an adapter setting (repeatable), e.g. for dpdk: testpmd=PATH, "
-                        "eal='--no-huge -m 1024', lcores=0@1,1@0, socket=file|abstract")
-    p.add_argument("--engines", default="cpu,dsa-emu", help="our side's copy engines (default cpu,dsa-emu)")
-    p.add_argument("--roles", default="primary,secondary", help="the peer's roles (default both)")
-    p.add_argument("--report", default=None, metavar="DIR",
-                   help="where the report goes (default ./reports/certify-<peer>)")
-    p.add_argument("--require-dsa-hw", action="store_true",
-                   help="fail, not skip, the dsa-hw lanes when no DSA hardware is usable")
+    from memif_conformance.options import shared
+    for name, kwargs in shared():   # the same options as the pytest plugin's --memif-NAME
+        if name == "report":
+            kwargs = dict(kwargs, help="where the report goes (default ./reports/certify-<peer>)")
+        p.add_argument(f"--{name}", **kwargs)
     p.add_argument("--jobs", default="auto",
                    help="parallel pytest workers (pytest-xdist): a number, auto (default) or 0")
     p.add_argument("--no-progress", action="store_true",

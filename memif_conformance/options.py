@@ -17,39 +17,50 @@ from .peers import PeerOptions
 ROLES = ("primary", "secondary")
 
 
+def shared():
+    """(name, argparse keywords) of the options pytest (as --memif-NAME) and
+    `memif-dsa certify` (as --NAME) both take: one definition of each."""
+    return [
+        ("peer", dict(default="self",
+                      help="the memif implementation under test: self (libmemif-dsa's reflector, "
+                           "default), command (your own: see peer-cmd), dpdk, or an adapter another "
+                           "package registers (entry-point group memif_conformance.peers; "
+                           "`memif-dsa certify --list-peers`)")),
+        ("peer-cmd", dict(default=None, metavar="TEMPLATE",
+                          help="peer command: how to start your reflector; placeholders {socket} {id} "
+                               "{role} {mode} {secret} {queues} {tx_queues} {rx_queues} {ring_size} "
+                               "{buffer_size} {rx_mode} ...; [optional parts] vanish when a "
+                               "placeholder in them is empty")),
+        ("peer-caps", dict(default=None, metavar="FILE.json",
+                           help="peer command: the peer's name, capabilities, known defects and output "
+                                "patterns (memif_conformance/suite/peer-caps.example.json)")),
+        ("peer-opt", dict(action="append", default=[], metavar="KEY=VALUE",
+                          help="an adapter setting (repeatable), e.g. for dpdk: testpmd=PATH, "
+                               "eal='--single-file-segments', lcores=0@1,1@0, socket=file")),
+        ("engines", dict(default="cpu,dsa-emu",
+                         help=f"our side's copy engines, comma separated ({', '.join(ENGINES)}); "
+                              "default cpu,dsa-emu")),
+        ("roles", dict(default="primary,secondary",
+                       help="the PEER's roles to test, comma separated; default primary,secondary")),
+        ("report", dict(default=None, metavar="DIR",
+                        help="write junit.xml, certification.json, matrix.md, matrix.html and "
+                             "failure pcaps to DIR")),
+        ("require-dsa-hw", dict(action="store_true",
+                                help="test with dsa-hw too, and fail (not skip) when no DSA hardware "
+                                     "is usable")),
+    ]
+
+
 def add(parser):
     g = parser.getgroup("memif-conformance", "memif conformance suite (memif_conformance)")
-    g.addoption("--memif-peer", default="self",
-                help="the memif implementation under test: self (libmemif-dsa's reflector, default), "
-                     "command (your own, see --memif-peer-cmd), dpdk, or an adapter another package "
-                     "registers (entry-point group memif_conformance.peers; "
-                     "`memif-dsa certify --list-peers`)")
-    g.addoption("--memif-peer-cmd", default=None, metavar="TEMPLATE",
-                help="--memif-peer command: how to start your reflector; placeholders {socket} {id} "
-                     "{role} {mode} {secret} {queues} {tx_queues} {rx_queues} {ring_size} "
-                     "{buffer_size} {rx_mode} ...; [optional parts] vanish when a placeholder in "
-                     "them is empty")
-    g.addoption("--memif-peer-caps", default=None, metavar="FILE.json",
-                help="--memif-peer command: the peer's name, capabilities, known defects and output "
-                     "patterns (see memif_conformance/suite/peer-caps.example.json)")
+    for name, kwargs in shared():
+        g.addoption(f"--memif-{name}", **kwargs)
     g.addoption("--memif-peer-ready", default=None, metavar="REGEX",
                 help="a line the peer prints once it listens or connects")
     g.addoption("--memif-peer-connected", default=None, metavar="REGEX",
                 help="a line the peer prints each time its link comes up")
     g.addoption("--memif-peer-disconnected", default=None, metavar="REGEX",
                 help="a line the peer prints each time its link goes down (group 1: the reason)")
-    g.addoption("--memif-peer-opt", action="append", default=[], metavar="KEY=VALUE",
-                help="an adapter-specific setting (repeatable; e.g. the dpdk adapter's testpmd=PATH)")
-    g.addoption("--memif-engines", default="cpu,dsa-emu",
-                help=f"our side's copy engines to test with, comma separated ({', '.join(ENGINES)}); "
-                     "default cpu,dsa-emu")
-    g.addoption("--memif-roles", default="primary,secondary",
-                help="the PEER's roles to test, comma separated; default primary,secondary")
-    g.addoption("--memif-report", default=None, metavar="DIR",
-                help="write junit.xml, certification.json, matrix.md, matrix.html and failure pcaps "
-                     "to DIR")
-    g.addoption("--memif-require-dsa-hw", action="store_true",
-                help="test with dsa-hw too, and fail (not skip) when no DSA hardware is usable")
     g.addoption("--memif-progress", action="store_true",
                 help="print a progress line per feature as tests finish (tests done / total, "
                      "failures so far); memif-dsa certify turns it on")

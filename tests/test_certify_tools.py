@@ -7,6 +7,7 @@ progress line and the HTML matrix."""
 
 import copy
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -154,9 +155,9 @@ def test_list_peers_includes_other_packages_adapters(tmp_path, monkeypatch):
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-memif-peer\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text(
         "[memif_conformance.peers]\nacme = acme_memif_peer:AcmeAdapter\n")
-    env = {"PYTHONPATH": str(tmp_path)}
+    path = [str(tmp_path)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     r = subprocess.run(CMD + ["--list-peers"], capture_output=True, text=True, timeout=60,
-                       env=dict(__import__("os").environ, **env))
+                       env=dict(os.environ, PYTHONPATH=os.pathsep.join(path)))
     assert r.returncode == 0, r.stderr
     assert "acme" in r.stdout and "ACME memif (a relabelled self peer" in r.stdout
     assert "(entry point acme_memif_peer:AcmeAdapter)" in r.stdout
