@@ -20,6 +20,7 @@ before the next message).  Fd specs are strings, resolved by the consumer:
   "eventfd"    a fresh eventfd                    "socket"    one end of a socketpair
   "pipe"       the read end of a pipe             "devnull"   /dev/null
   "memfd:SIZE" a sealed memfd of SIZE bytes       "memfd-unsealable:SIZE"  one that cannot be sealed
+  "dir"        a directory (/)
 """
 
 from dataclasses import dataclass, field
@@ -53,8 +54,10 @@ class Case:
     cls: str          # the class of the case (a table in the docs groups by it)
     target: str       # the role of the peer under attack
     steps: tuple
-    reason: str       # what libmemif-dsa answers (DISCONNECT string)
+    reason: str       # what libmemif-dsa answers (DISCONNECT string); "" when not pinned down
     notes: str = field(default="")
+    timeout: float = 5.0   # bound on the case's steps (the robustness group)
+    sealed: bool = True    # the hostile secondary's memory is sealed against shrinking
 
 
 def good_secondary(upto="connect"):
@@ -115,11 +118,11 @@ CASES = (
          "invalid region size"),
     _sec("region size 2^64-1", "region", _init + [Send(H.add_region(0, 2**64 - 1), ("region:0",))],
          "invalid region size"),
-    _sec("region fd is a pipe", "wrong fd", _init + [Send(H.add_region(0, 4096), ("pipe",))],
+    _sec("region fd is a pipe", "wrong-fd", _init + [Send(H.add_region(0, 4096), ("pipe",))],
          "memory region fd is not a file"),
-    _sec("region fd is an eventfd", "wrong fd", _init + [Send(H.add_region(0, 4096), ("eventfd",))],
+    _sec("region fd is an eventfd", "wrong-fd", _init + [Send(H.add_region(0, 4096), ("eventfd",))],
          "memory region fd is not a file"),
-    _sec("region fd is a socket", "wrong fd", _init + [Send(H.add_region(0, 4096), ("socket",))],
+    _sec("region fd is a socket", "wrong-fd", _init + [Send(H.add_region(0, 4096), ("socket",))],
          "memory region fd is not a file"),
     _sec("region cannot be sealed", "region",
          _init + [Send(H.add_region(0, 4096), ("memfd-unsealable:4096",))],
@@ -144,12 +147,12 @@ CASES = (
          "misaligned ring"),
     _sec("ring log2 15", "ring", _regions + [Send(H.add_ring(True, 0, 0, 0, 15), ("ring:0",))],
          "ring size too large"),
-    _sec("ring fd is a pipe", "wrong fd", _regions + [Send(H.add_ring(True, 0, 0, 0, _log2), ("pipe",))],
+    _sec("ring fd is a pipe", "wrong-fd", _regions + [Send(H.add_ring(True, 0, 0, 0, _log2), ("pipe",))],
          "ring interrupt fd is not an eventfd"),
-    _sec("ring fd is a memfd", "wrong fd",
+    _sec("ring fd is a memfd", "wrong-fd",
          _regions + [Send(H.add_ring(True, 0, 0, 0, _log2), ("memfd:4096",))],
          "ring interrupt fd is not an eventfd"),
-    _sec("ring fd is /dev/null", "wrong fd",
+    _sec("ring fd is /dev/null", "wrong-fd",
          _regions + [Send(H.add_ring(True, 0, 0, 0, _log2), ("devnull",))],
          "ring interrupt fd is not an eventfd"),
     _sec("wrong cookie", "ring", [Poke("cookie", 0, 0xDEADBEEF)] + _rings + [Send(H.connect())],
@@ -164,7 +167,7 @@ CASES = (
     _pri("connected instead of hello", "order", [Send(H.connected())], "unexpected message received"),
     _pri("unknown type instead of hello", "malformed", [Send(H.msg(0x42))], "unknown message type (0x42)"),
     _pri("short hello", "malformed", [Send(b"\x02\x00" * 10)], "malformed message received"),
-    _pri("hello with an fd", "wrong fd", [Send(H.hello(), ("memfd:4096",)), Send(H.msg(H.INIT))],
+    _pri("hello with an fd", "wrong-fd", [Send(H.hello(), ("memfd:4096",)), Send(H.msg(H.INIT))],
          "unexpected message received", "the fd is closed, the HELLO used"),
 )
 
@@ -196,6 +199,8 @@ def open_fd(spec, mem=None):
         return r, True
     if kind == "devnull":
         return os.open(os.devnull, os.O_RDWR), True
+    if kind == "dir":
+        return os.open("/", os.O_RDONLY | os.O_DIRECTORY), True
     if kind in ("memfd", "memfd-unsealable"):
         fd = os.memfd_create("hostile", 0 if kind == "memfd-unsealable" else os.MFD_ALLOW_SEALING)
         os.ftruncate(fd, int(arg))

@@ -32,6 +32,9 @@ class Capabilities:
     buffer_sizes: Tuple[int, int] = (128, 65535)
     engines: Tuple[str, ...] = ()       # copy engines the peer itself can use
     reconnect: bool = True              # as secondary, connects again after the primary left
+    # robustness classes (memif_conformance/robustness_cases.CLASSES) the
+    # vendor declares too destructive to run: skipped, and named in the verdict
+    robustness_exclude: Tuple[str, ...] = ()
     # test key -> reason: a strict xfail (a fixed peer becomes a visible
     # failure to update the declaration); a reason starting with "flaky:" is
     # a non-strict xfail, for a defect that shows only sometimes (a race).
@@ -69,7 +72,9 @@ class Capabilities:
             mine, most = getattr(self, f.name), getattr(full, f.name)
             if f.name in ("known_defects", "engines") or mine == most:
                 continue
-            if f.name in ("roles", "modes"):
+            if f.name == "robustness_exclude":
+                out.append(f"robustness classes {','.join(mine)}")
+            elif f.name in ("roles", "modes"):
                 missing = [x for x in most if x not in mine]
                 if missing:
                     out.append(f"{f.name} {','.join(missing)}")
@@ -149,6 +154,11 @@ class PeerHandle:
     @property
     def alive(self) -> bool:
         raise NotImplementedError
+
+    def health(self) -> Optional[str]:
+        """The peer's own health check, when its declaration names one: None
+        when healthy (or when there is no check), else what it said."""
+        return None
 
     def log(self) -> str:
         """The peer's output so far (for failure reports)."""

@@ -17,6 +17,7 @@ stops it with SIGTERM (SIGKILL for the kill tests).
 every key and its type: memif_conformance/declaration.py):
     {"name": ..., "command": ..., "version": COMMAND, "ready": REGEX,
      "connected": REGEX, "disconnected": REGEX, "expect": "identity"|"macswap",
+     "health": COMMAND (exit 0 = healthy; run after each robustness case),
      "capabilities": {<base.Capabilities fields>}, "timeouts": {<base.Timeouts fields>}}
 """
 
@@ -30,7 +31,7 @@ from .. import declaration
 from .base import Capabilities, PeerAdapter, PeerConfig, Timeouts
 from .process import ProcessHandle
 
-TUPLE_FIELDS = {"roles", "modes", "engines", "ring_sizes", "buffer_sizes"}
+TUPLE_FIELDS = {"roles", "modes", "engines", "ring_sizes", "buffer_sizes", "robustness_exclude"}
 _OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
 _FIELD = re.compile(r"{(\w+)}")
 
@@ -131,6 +132,7 @@ class CommandAdapter(PeerAdapter):
         self.ready = options.ready or spec.get("ready")
         self.connected = options.connected or spec.get("connected")
         self.disconnected = options.disconnected or spec.get("disconnected")
+        self.health = spec.get("health")
         kind = spec.get("expect", "identity")
         self.expect_kind = kind
         self.expect = EXPECTS[kind]
@@ -145,7 +147,8 @@ class CommandAdapter(PeerAdapter):
     def start(self, cfg: PeerConfig) -> ProcessHandle:
         return ProcessHandle(render(self.template, cfg), env=environment(cfg), ready=self.ready,
                              connected=self.connected, disconnected=self.disconnected,
-                             new_session=True, stop_timeout=self.timeouts.stop)
+                             new_session=True, stop_timeout=self.timeouts.stop,
+                             health=render(self.health, cfg) if self.health else None)
 
     def describe(self):
         out = {"name": self.name, "command": self.template, "expect": self.expect_kind}

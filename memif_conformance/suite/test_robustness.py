@@ -1,0 +1,208 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Robustness: a hostile secondary attacks the peer as primary, a hostile
+primary attacks it as secondary, with every case of
+memif_conformance/robustness_cases.py (classes and cases: docs/robustness.md).
+
+What the peer answers is its own business; what counts is that it
+survives: after each case its process is alive (and its declared health
+check passes) and it serves a well-behaved interface of ours byte for
+byte within 5 seconds.  Otherwise the case *crashed* (the process died)
+or *hung*.  A peer as secondary that does not reconnect (capability
+`reconnect` false) is only checked for being alive, then restarted.  Each
+failure names a command that replays that one case; the certificate
+carries the score per class (certification.json "robustness").
+
+The peer is shared by the cases of one role and engine (one process per
+xdist worker), restarted after a case that killed or hung it.
+"""
+
+import json
+import os
+import shlex
+import signal
+import tempfile
+import uuid
+
+import pytest
+
+from memif_conformance import hostile as H
+from memif_conformance import robustness as RB
+from memif_conformance import robustness_cases as R
+from memif_conformance.guard import awaiting
+from memif_conformance.peers.base import PeerConfig
+
+pytestmark = pytest.mark.feature("robustness")
+OURS = {"primary": "secondary", "secondary": "primary"}
+
+
+class Pool:
+    """The running peers of this worker, one per (role, engine)."""
+
+    def __init__(self, adapter):
+        self.adapter, self.caps, self.timeouts = adapter, adapter.capabilities, adapter.timeouts
+        self.peers, self.paths = {}, {}
+        self.dir = tempfile.mkdtemp(prefix="memif-robust-")
+
+    def path(self, role, engine, fresh=False):
+        """The socket of (role, engine); fresh: a new one (a dead primary may
+        leave its socket file behind)."""
+        key = (role, engine)
+        if fresh or key not in self.paths:
+            name = f"robust-{uuid.uuid4().hex[:12]}"
+            self.paths[key] = (f"@memif-{name}" if self.caps.abstract_sockets
+                               else os.path.join(self.dir, f"{name}.sock"))
+        return self.paths[key]
+
+    def get(self, role, engine):
+        """The running peer of (role, engine), started if there is none."""
+        key = (role, engine)
+        handle = self.peers.get(key)
+        if handle is not None and handle.alive:
+            return handle
+        self.drop(role, engine)
+        path = self.path(role, engine, fresh=role == "primary")
+        own_engine = engine if engine in self.caps.engines else None
+        cfg = PeerConfig(role=role, socket=path, ring_size=256, engine=own_engine)
+        handle = self.adapter.start(cfg)
+        self.peers[key] = handle
+        try:
+            with awaiting("the peer to say it is ready"):
+                handle.wait_ready(self.timeouts.ready)
+        except TimeoutError as e:
+            raise AssertionError(f"the peer did not get ready: {e}") from None
+        return handle
+
+    def drop(self, role, engine):
+        handle = self.peers.pop((role, engine), None)
+        if handle is not None:
+            handle.stop()
+
+    def close(self):
+        for role, engine in list(self.peers):
+            self.drop(role, engine)
+        os.rmdir(self.dir) if not os.listdir(self.dir) else None
+
+
+@pytest.fixture(scope="session")
+def pool(peer_adapter):
+    p = Pool(peer_adapter)
+    yield p
+    p.close()
+
+
+def reproducer(config, name, role, engine):
+    """A command that replays this one case (memif-dsa certify, one test)."""
+    from memif_conformance.plugin import OPTIONS
+    o = config.stash[OPTIONS]
+    po = o.peer_options
+    args = ["memif-dsa", "certify", "--peer", o.peer]
+    if po.cmd:
+        args += ["--peer-cmd", po.cmd]
+    if po.caps:
+        args += ["--peer-caps", os.path.abspath(po.caps)]
+    for k, v in po.extra.items():
+        args += ["--peer-opt", f"{k}={v}"]
+    args += ["--roles", role, "--engines", engine, "--jobs", "0", "--"]
+    for opt, value in (("ready", po.ready), ("connected", po.connected),
+                       ("disconnected", po.disconnected)):
+        if value:
+            args += [f"--memif-peer-{opt}", value]
+    return shlex.join(args + ["-k", name])
+
+
+def died(handle):
+    rc = handle.returncode
+    how = (f"killed by {signal.Signals(-rc).name}" if rc is not None and rc < 0 and
+           -rc in signal.valid_signals() else f"exit status {rc}")
+    tail = "\n".join(handle.log().splitlines()[-15:])
+    return f"the peer died ({how}); its last output:\n{tail}"
+
+
+def attack(pool, case, role, engine):
+    """Play the case against the pool's peer: (the peer's handle, its answer, notes)."""
+    if role == "primary":
+        handle = pool.get(role, engine)
+        path = pool.path(role, engine)
+        with awaiting(f"hostile case {R.case_id(case)}"):
+            try:
+                answer, notes = RB.play(case, path=path, alive=lambda: handle.alive)
+            except OSError as e:
+                if handle.alive:
+                    raise AssertionError(f"the peer (primary) refused our hostile secondary's "
+                                         f"connection: {e}") from None
+                answer, notes = None, [f"could not connect: {e}"]
+        return handle, answer, notes
+    if not pool.caps.reconnect:
+        pool.drop(role, engine)           # it will not come back to us: a new one per case
+    path = pool.path(role, engine)
+    listener = H.Listener(path)
+    try:
+        handle = pool.get(role, engine)
+        with awaiting("the peer (secondary) to connect to our hostile primary"):
+            raw = listener.accept(timeout=pool.timeouts.connect)
+        if raw is None:
+            if not handle.alive:
+                return handle, None, ["the peer died before connecting"]
+            raise AssertionError(f"the peer (secondary) did not connect to our listener within "
+                                 f"{pool.timeouts.connect:g} s (timeouts.connect)")
+        with awaiting(f"hostile case {R.case_id(case)}"):
+            answer, notes = RB.play(case, conn=raw.sock, alive=lambda: handle.alive)
+    finally:
+        listener.close()
+    return handle, answer, notes
+
+
+def judge(pool, handle, role, engine, checker, expect):
+    """(outcome, why) after a case: survived, crashed or hung."""
+    if not handle.alive:
+        return "crashed", died(handle)
+    problem = handle.health()
+    if problem:
+        return "hung", problem
+    if role == "secondary" and not pool.caps.reconnect:
+        return "survived", "alive (the peer does not reconnect, so it was not asked to serve)"
+    with awaiting("the peer to serve a well-behaved interface"):
+        why = RB.serves(OURS[role], pool.path(role, engine), engine, checker, pool.caps, expect)
+    if why is None:
+        return "survived", ""
+    if not handle.alive:
+        return "crashed", died(handle)
+    return "hung", f"the peer is running but does not serve: {why}"
+
+
+def run_case(request, pool, case, peer_role, engine, checker, peer_adapter):
+    if case.cls in pool.caps.robustness_exclude:
+        pytest.skip(f"peer declares robustness class {case.cls!r} too destructive "
+                    f"(robustness_exclude)")
+    handle, answer, notes = attack(pool, case, peer_role, engine)
+    outcome, why = judge(pool, handle, peer_role, engine, checker, peer_adapter.expect)
+    if outcome != "survived":
+        pool.drop(peer_role, engine)      # the next case gets a fresh peer
+    cmd = reproducer(request.config, request.node.name, peer_role, engine)
+    record = {"case": R.case_id(case), "class": case.cls, "outcome": outcome,
+              "answer": answer if answer is not None else "", "reproducer": cmd}
+    request.node.user_properties.append(("robustness", json.dumps(record)))
+    if answer:
+        request.node.user_properties.append(("note", f"answered: {answer}"))
+    if outcome != "survived":
+        raise AssertionError(f"{outcome}: hostile case {R.case_id(case)} ({case.cls}: {case.name}) "
+                             f"against the peer as {peer_role}; {why}\n"
+                             f"what happened: {'; '.join(notes)}\nreproduce: {cmd}")
+
+
+def _cases(target):
+    return [pytest.param(c, id=R.case_id(c)) for c in R.by_target(target)]
+
+
+@pytest.mark.roles("primary")
+@pytest.mark.parametrize("case", _cases("primary"))
+def test_hostile_secondary(request, pool, case, peer_role, engine, checker, peer_adapter):
+    """We attack the peer (primary) as a hostile secondary."""
+    run_case(request, pool, case, peer_role, engine, checker, peer_adapter)
+
+
+@pytest.mark.roles("secondary")
+@pytest.mark.parametrize("case", _cases("secondary"))
+def test_hostile_primary(request, pool, case, peer_role, engine, checker, peer_adapter):
+    """We attack the peer (secondary) as a hostile primary."""
+    run_case(request, pool, case, peer_role, engine, checker, peer_adapter)
