@@ -10,6 +10,7 @@ import os
 import time
 
 from . import provenance
+from . import robustness_report
 from .coverage import FEATURES, Coverage, cell_result, counts_of
 
 DIMS = ("peer_role", "mode", "engine")
@@ -117,6 +118,8 @@ class Recorder:
         for k, v in props:
             if k == "engine":
                 entry["engine_counters"] = json.loads(v)
+            elif k == "robustness":
+                entry["robustness"] = json.loads(v)
         output = "\n".join(text for name, text in getattr(report, "sections", ())
                            if name.startswith("peer ") and text)
         if output and (report.failed or getattr(report, "wasxfail", None) is not None):
@@ -211,6 +214,9 @@ class Recorder:
             "defects_not_reproduced": [k for k, d in defects.items() if d["not_reproduced"]],
             "tests": sorted(self.tests.values(), key=lambda t: t["nodeid"]),
         }
+        rob = robustness_report.summary(tests, caps.robustness_exclude)
+        if rob:
+            self._doc["robustness"] = rob
         return self._doc
 
     def pytest_sessionfinish(self, session):
@@ -303,6 +309,7 @@ def markdown(doc):
         lines.append(f"| {c['feature']} | {c['peer_role']} | {c['mode']} | {c['engine']} | "
                      f"{c['result']} | {counts_text(c['counts'])} | {dsa_text(c.get('dsa'))} | "
                      f"{_cell('; '.join(notes))} |")
+    lines += robustness_report.markdown(doc.get("robustness"))
     not_passed = [t for t in doc["tests"] if t["outcome"] not in ("pass", None)]
     if not_passed:
         lines += ["", "## Tests that did not pass", "",

@@ -7,6 +7,7 @@ or uploaded as a CI artifact whole)."""
 
 from html import escape
 
+from . import robustness_report
 from .report import counts_text, dsa_text
 
 STYLE = """
@@ -70,6 +71,7 @@ def html(doc):
               + [escape(counts_text(c["counts"])), escape(dsa_text(c.get("dsa"))),
                  escape("; ".join(c["reasons"][:2] + c["notes"][:1]))], cls=c["result"])
          for c in doc["cells"]]))
+    out += robustness_report.html(doc.get("robustness"), _table, _row)
     not_passed = [t for t in doc["tests"] if t["outcome"] not in ("pass", None)]
     if not_passed:
         out.append("<h2>Tests that did not pass</h2>")

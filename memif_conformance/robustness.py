@@ -95,6 +95,7 @@ class Player:
         self.owned = []           # fds we opened and must close
         self.regions = []
         self.mark = None          # the peer's indices before our last ring steps
+        self.shrunk = set()       # our regions a Shrink step cut
         self.sock.settimeout(case.timeout)
 
     def left(self, cap=None):
@@ -157,6 +158,8 @@ class Player:
 
     def state(self):
         """The ring indices only the peer writes (PEER_OWNED of our role)."""
+        if self.shrunk:   # our own ring memory may be gone: reading it would SIGBUS us
+            return []
         return [self.rings[r].get(f) for r, f in self.PEER_OWNED if r in self.rings]
 
     def moved(self):
@@ -171,6 +174,8 @@ class Player:
             raise Ended(f"no {step.ring} ring to act on")
         if self.mark is None:
             self.mark = self.state()
+        if 0 in self.shrunk and not isinstance(step, R.Kick):
+            raise Ended("our ring memory was shrunk: no more ring steps")
         if isinstance(step, R.SetRing):
             for field in ("head", "tail", "flags", "cookie"):
                 v = getattr(step, field)
@@ -251,6 +256,7 @@ class HostileSecondary(Player):
             self.step(HC.Send(H.add_ring(True, 0, 0, 0, min(limit + 1, 255)), ("ring:0",)))
         elif isinstance(step, R.Shrink):
             os.ftruncate(self.mem.fds[step.region], step.size)
+            self.shrunk.add(step.region)
         elif isinstance(step, R.Await):
             self.await_peer(self.moved())
         elif isinstance(step, R.Close):
@@ -265,7 +271,8 @@ class HostileSecondary(Player):
         bs = HC.LAYOUT["bs"]
         for i in range(step.count):
             slot = (head + i) & (ring.size - 1)
-            self.mem.write_buf(slot * bs, bytes([0x40 + i]) * step.size)
+            if 1 not in self.shrunk:
+                self.mem.write_buf(slot * bs, bytes([0x40 + i]) * step.size)
             ring.set_desc(slot, 0, 1, step.size, slot * bs)
         ring.set("head", head + step.count)
 

@@ -416,3 +416,31 @@ def describe(case):
         else:
             short.append([x, 1])
     return "; ".join(x if n == 1 else f"{x} ×{n}" for x, n in short).replace("|", "\\|")
+
+
+BEGIN, END = "<!-- robustness table: begin -->", "<!-- robustness table: end -->"
+
+
+def with_table(doc):
+    """`doc` (docs/robustness.md's text) with the table between its markers regenerated."""
+    head, _, rest = doc.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    return f"{head}{BEGIN}\n{table()}{END}{tail}"
+
+
+def main(argv=None):
+    """python -m memif_conformance.robustness_cases --write docs/robustness.md"""
+    import sys
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 2 or argv[0] != "--write":
+        print(main.__doc__, file=sys.stderr)
+        return 2
+    with open(argv[1]) as f:
+        text = f.read()
+    with open(argv[1], "w") as f:
+        f.write(with_table(text))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

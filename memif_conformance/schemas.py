@@ -15,7 +15,7 @@ import json
 import sys
 
 from . import SCHEMAS_DIR
-from .declaration import CAPABILITIES, DECLARATION, FEATURES, TIMEOUTS
+from .declaration import CAPABILITIES, DECLARATION, FEATURES, ROBUSTNESS_CLASSES, TIMEOUTS
 
 REPORT_SCHEMA = 2          # "schema" in certification.json (report.Recorder.document)
 ID = "urn:libmemif-dsa:memif-conformance:{}:{}"
@@ -49,6 +49,10 @@ _SUMMARY = _obj({k: _INT for k in ("tests", "run", "passed", "failed", "xfailed"
                                    "skipped_capability", "skipped_other")}
                 | {"roles_run": {"type": "object", "additionalProperties": _INT}})
 _DIMS = {"peer_role": _str(), "mode": _str(), "engine": _str()}
+# what the robustness group records on each of its tests (robustness_report.summary reads it)
+_ROBUST_TEST = _obj({"case": _str(), "class": {"enum": list(ROBUSTNESS_CLASSES)},
+                     "outcome": {"enum": ["survived", "crashed", "hung"]}, "answer": _str(),
+                     "reproducer": _str()})
 _DSA = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
         "properties": {"engines": {"type": "array", "items": {"type": "string"}}},
         "required": ["bytes", "bytes_offloaded", "descriptors", "batches"]}
@@ -65,7 +69,7 @@ def certification():
                  "pcaps": {"type": "array", "items": _str()},
                  "notes": {"type": "array", "items": _str()},
                  "defect": _str(), "failure": _str(), "peer_output": _str(), "peer_app": _str(),
-                 "engine_counters": _DSA},
+                 "engine_counters": _DSA, "robustness": _ROBUST_TEST},
                 required=["feature", "test", "nodeid", "params", "peer_role", "mode", "engine",
                           "outcome", "reason", "duration_s", "pcaps", "notes"])
     cell = _obj({"feature": _str(), **_DIMS,
@@ -111,7 +115,19 @@ def certification():
             "known_defects": {"type": "object", "additionalProperties": defect},
             "defects_not_reproduced": {"type": "array", "items": _str()},
             "tests": {"type": "array", "items": test},
-        }),
+            "robustness": _obj({
+                "survived": _INT, "run": _INT, "score": {"type": "string", "pattern": r"^\d+/\d+$"},
+                "by_class": {"type": "object", "propertyNames": {"enum": list(ROBUSTNESS_CLASSES)},
+                             "additionalProperties": _obj({k: _INT for k in ("run", "survived",
+                                                                            "crashed", "hung")})},
+                "excluded_classes": {"type": "array", "items": {"enum": list(ROBUSTNESS_CLASSES)}},
+                "failures": {"type": "array", "items": _obj({
+                    "case": _str(), "class": {"enum": list(ROBUSTNESS_CLASSES)}, "peer_role": _str(),
+                    "engine": _str(), "outcome": {"enum": ["crashed", "hung"]}, "nodeid": _str(),
+                    "what": _str(), "defect": _str(), "reproducer": _str()})}}),
+        }, required=["schema", "suite", "vectors", "peer", "options", "command_line", "host",
+                     "started", "duration_s", "result", "verdict", "capabilities_off", "coverage",
+                     "counts", "cells", "known_defects", "defects_not_reproduced", "tests"]),
     }
 
 

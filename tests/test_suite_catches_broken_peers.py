@@ -16,6 +16,7 @@ defects."""
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -211,3 +212,53 @@ def test_a_peer_that_stops_reading_fails_and_the_run_goes_on(tmp_path):
         assert outcomes["test_connects[peer-secondary]"] == "pass", outcomes
         junit = (report / "junit.xml").read_text()
         assert 'errors="0"' in junit and 'failures="1"' in junit
+
+
+# ---- robustness: a peer that falls over on one hostile class ------------------------
+
+ROBUST = "memif_conformance/suite/test_robustness.py"
+
+
+def robustness_run(tmp_path, defect, cases):
+    return run_suite(tmp_path, reflector(defect), [ROBUST, "-k", " or ".join(cases),
+                                                    "--memif-roles", "primary"], name=f"broken-{defect}")
+
+
+@pytest.mark.parametrize("defect,case,outcome", [("crash-on-bad-ring", "ring-ring-log2-15", "crashed"),
+                                                 ("hang-on-bad-region", "region-region-size-zero",
+                                                  "hung")])
+def test_robustness_catches_a_peer_that_falls_over(tmp_path, defect, case, outcome):
+    """A peer that refuses one hostile class correctly, then crashes (or
+    stops serving): that case fails as crashed (hung) with a reproducer,
+    a case of another class survives, and the certificate's score says so;
+    the reproducer replays exactly that case."""
+    cls = case.split("-")[0]
+    rc, doc, report, out = robustness_run(tmp_path / "run", defect, [case, "malformed-short-message"])
+    assert rc == 1, out
+    rob = doc["robustness"]
+    assert (rob["run"], rob["survived"], rob["score"]) == (2, 1, "1/2"), rob
+    assert rob["by_class"][cls] == {"run": 1, "survived": 0, "crashed": int(outcome == "crashed"),
+                                    "hung": int(outcome == "hung")}
+    assert rob["by_class"]["malformed"]["survived"] == 1
+    [f] = rob["failures"]
+    name = f"test_hostile_secondary[peer-primary-cpu-{case}]"
+    assert (f["case"], f["outcome"], f["peer_role"]) == (case, outcome, "primary")
+    assert f"-k '{name}'" in f["reproducer"]
+    reason = failures(doc)[name]["reason"]
+    assert reason.startswith(f"{outcome}: hostile case {case}"), reason
+    assert "reproduce: memif-dsa certify --peer command" in reason
+    matrix = (report / "matrix.md").read_text()
+    assert "Score: **1 of 2** hostile cases survived" in matrix
+    assert f"| `{case}` | primary | cpu | {outcome} | no |" in matrix
+    if outcome == "hung":
+        return
+    # the reproducer alone: that one case, the same outcome
+    argv = shlex.split(f["reproducer"])
+    assert argv[:2] == ["memif-dsa", "certify"]
+    again = tmp_path / "again"
+    r = subprocess.run([sys.executable, "-m", "libmemif_dsa", "certify", "--report", str(again),
+                        *argv[2:]], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1, r.stdout + r.stderr
+    replay = json.loads((again / "certification.json").read_text())
+    assert [t["robustness"]["case"] for t in replay["tests"]] == [case]
+    assert replay["robustness"]["failures"][0]["outcome"] == outcome

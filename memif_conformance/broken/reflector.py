@@ -10,15 +10,36 @@ disconnected/stopped lines as `memif-dsa reflect`.  Defects:
   swap                 the 2nd and 3rd packet of every connection come back swapped
   flip-chain-boundary  chained packets get their first byte of the second buffer inverted
   ignore-secret        the configured secret is not used (not checked, not sent)
+  crash-on-bad-ring    aborts (SIGABRT) when it refuses a peer for a bad ring
+                       (its disconnect reason names a ring): a robustness-group mutant
+  hang-on-bad-region   stops serving for good, process still running, when it
+                       refuses a peer for a bad region: a robustness-group mutant
 """
 
+import os
 import signal
 import sys
+import time
 
 from memif_conformance.broken import peer_arguments
 from libmemif_dsa import Interface, MemifError, MemifTimeout
 
-DEFECTS = ("none", "drop-last-byte", "swap", "flip-chain-boundary", "ignore-secret")
+DEFECTS = ("none", "drop-last-byte", "swap", "flip-chain-boundary", "ignore-secret",
+           "crash-on-bad-ring", "hang-on-bad-region")
+# the robustness mutants: (defect, a word of the refusal reason that triggers it)
+FALLS_OVER = {"crash-on-bad-ring": "ring", "hang-on-bad-region": "region"}
+
+
+def fall_over(defect, reason, stop):
+    """What a fragile peer does after refusing a hostile one."""
+    word = FALLS_OVER.get(defect)
+    if not word or word not in (reason or "").lower():
+        return
+    print(f"falling over ({defect}): {reason}", flush=True)
+    if defect.startswith("crash"):
+        os.abort()
+    while not stop:          # hung: alive, but never serves again
+        time.sleep(0.05)
 
 
 class Mangler:
@@ -93,6 +114,12 @@ def main(argv=None):
     while not stop:
         try:
             if not up:
+                if a.defect in FALLS_OVER:
+                    # one event round at a time: the refusal is seen before the next peer comes
+                    iface.poll(0.05)
+                    fall_over(a.defect, iface.disconnect_reason, stop)
+                    if not iface.connected:
+                        continue
                 iface.wait_connected(0.05)
                 up = True
                 mangle.reset()
