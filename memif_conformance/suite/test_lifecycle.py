@@ -1,15 +1,21 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Lifecycle: the peer stops, is killed, restarts, finds a stale socket
-file, sees us leave (also in the middle of traffic) and many quick
-reconnects; each time the link comes back and carries packets, and the
-peer neither crashes nor hangs."""
+"""Lifecycle: the peer stops, is killed (also at random moments of traffic
+and at each handshake step), restarts, finds a stale socket file, sees us
+leave (also in the middle of traffic) and many quick reconnects; each time
+the link comes back and carries packets, and the peer neither crashes nor
+hangs."""
 
 import os
+import random
 import socket
+import time
 
 import pytest
 
+from memif_conformance import hostile as H
+from memif_conformance import hostile_cases as HC
 from memif_conformance import packets as P
+from memif_conformance.guard import awaiting
 
 pytestmark = pytest.mark.feature("lifecycle")
 
@@ -108,3 +114,104 @@ def test_peer_secondary_outlives_our_primary(link, caps, peer_role):
     lk.wait_connected()
     traffic(lk, "after our primary came back")
     assert lk.peer.alive
+
+
+# ---- SIGKILL of the peer at random moments of traffic and at each handshake step ------------
+
+def killable(caps):
+    """The socket kind for kill tests: abstract when the peer can (a killed
+    primary leaves no file behind: test_stale_socket_file covers that)."""
+    return "abstract" if caps.abstract_sockets else "file"
+
+
+def traffic_until(lk, back, rnd):
+    """Keep packets of random sizes flowing until `back` of them came back."""
+    top = min(3000, lk.adapter.capabilities.max_frame) if lk.adapter.capabilities.chaining else 1500
+    seq, got = 0, 0
+    deadline = time.monotonic() + lk.timeouts.idle
+    with awaiting(lambda: f"{back} packets back from the peer before killing it ({got} so far)"):
+        while got < back:
+            burst = [P.tagged(rnd.randint(60, top), seq=seq + i) for i in range(16)]
+            seq += lk.iface.send(burst)
+            n = len(lk.iface.recv(max=256, timeout=0.01))
+            got += n
+            if n:
+                deadline = time.monotonic() + lk.timeouts.idle
+            assert time.monotonic() < deadline, (f"the peer stopped returning packets after {got} "
+                                                 f"(timeouts.idle)")
+
+
+def test_peer_killed_during_traffic(link, note, caps, peer_role, engine):
+    """SIGKILL while packets flow both ways, at a random moment (after a
+    random number of packets came back), three times: our side sees the
+    link go down with a reason, and a new peer on the same socket serves
+    byte for byte.  The seed is in the report's notes."""
+    seed = random.randrange(1 << 32)
+    rnd = random.Random(seed)
+    note(f"kill moments from seed {seed}")
+    lk = link(peer_role, engine, socket_kind=killable(caps))
+    for round_ in range(3):
+        at = rnd.randrange(0, 300)
+        traffic_until(lk, at, rnd)
+        lk.stop_peer(kill=True)
+        reason = lk.wait_down()
+        assert reason, "our side recorded no reason for the link going down"
+        lk.start_peer()
+        lk.wait_connected()
+        traffic(lk, f"after the peer was killed with {at} packets back (round {round_}, seed {seed})")
+
+
+HANDSHAKE_STEPS = ("hello", "init", "regions", "rings", "connect")
+
+
+@pytest.mark.parametrize("step", HANDSHAKE_STEPS)
+def test_peer_killed_during_handshake(link, caps, peer_role, step):
+    """SIGKILL the peer in the middle of a handshake (a raw counterpart of
+    ours stops after `step`): the connection ends, and a new peer on the
+    same socket serves our interface byte for byte (nothing the dead one
+    left behind gets in the way)."""
+    lk = link(peer_role, socket_kind=killable(caps), start=False)
+    if peer_role == "primary":
+        lk.start_peer()
+        raw, mem = H.RawPeer.connect(lk.socket, lambda: None), H.Memory(**HC.LAYOUT)
+        try:
+            assert raw.recv(lk.timeouts.connect), "the peer sent no HELLO"
+            upto = {"hello": [], "init": HC.good_secondary("init"),
+                    "regions": HC.good_secondary("regions"), "rings": HC.good_secondary("rings"),
+                    "connect": HC.good_secondary("connect")}[step]
+            for s in upto:
+                fds = [HC.open_fd(spec, mem)[0] for spec in s.fds]
+                raw.send(s.msg, fds)
+                assert raw.recv(lk.timeouts.connect), f"the peer did not answer during {step}"
+            lk.stop_peer(kill=True)
+            assert raw.expect_disconnect(lk.timeouts.connect) is None, "the connection outlived the peer"
+        finally:
+            raw.close()
+            mem.close()
+        lk.start_peer()
+        lk.open_ours()
+    else:
+        listener = H.Listener(lk.socket)
+        try:
+            lk.start_peer()
+            with awaiting("the peer (secondary) to connect to our raw listener"):
+                raw = listener.accept(timeout=lk.timeouts.connect)
+            assert raw is not None, "the peer (secondary) did not connect to our listener"
+            want = {"hello": None, "init": H.INIT, "regions": H.ADD_REGION, "rings": H.ADD_RING,
+                    "connect": H.CONNECT}[step]
+            if want:
+                raw.send(H.hello())
+                while True:
+                    data = raw.recv(lk.timeouts.connect)
+                    assert data, f"the peer stopped before {step}"
+                    if H.parse(data)[0] == want:
+                        break
+                    raw.send(H.msg(H.ACK))
+            lk.stop_peer(kill=True)
+            raw.close()
+        finally:
+            listener.close()
+        lk.open_ours()
+        lk.start_peer()
+    lk.wait_connected()
+    traffic(lk, f"a new peer after the last one was killed during the handshake ({step})")
