@@ -62,7 +62,8 @@ class Pool:
         self.drop(role, engine)
         path = self.path(role, engine, fresh=role == "primary")
         own_engine = engine if engine in self.caps.engines else None
-        cfg = PeerConfig(role=role, socket=path, ring_size=256, engine=own_engine)
+        lo, hi = self.caps.ring_sizes
+        cfg = PeerConfig(role=role, socket=path, ring_size=min(max(256, lo), hi), engine=own_engine)
         handle = self.adapter.start(cfg)
         self.peers[key] = handle
         try:
