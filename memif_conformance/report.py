@@ -118,8 +118,8 @@ class Recorder:
         for k, v in props:
             if k == "engine":
                 entry["engine_counters"] = json.loads(v)
-            elif k == "robustness":
-                entry["robustness"] = json.loads(v)
+            elif k in ("robustness", "robustness_collateral"):
+                entry[k] = json.loads(v)
         output = "\n".join(text for name, text in getattr(report, "sections", ())
                            if name.startswith("peer ") and text)
         if output and (report.failed or getattr(report, "wasxfail", None) is not None):

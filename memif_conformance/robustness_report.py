@@ -35,9 +35,17 @@ def summary(tests, excluded=()):
                          "engine": t["engine"], "outcome": r["outcome"], "nodeid": t["nodeid"],
                          "what": (t.get("failure") or t["reason"]).split("\nwhat happened:")[0],
                          "defect": t.get("defect", ""), "reproducer": r["reproducer"]})
+    # a shared peer that died during a case which, replayed alone on a fresh
+    # peer, left it serving: not the case's failure, but shown
+    collateral = [{"case": t["robustness"]["case"], "peer_role": t["peer_role"], "engine": t["engine"],
+                   "outcome": t["robustness_collateral"]["outcome"],
+                   "what": t["robustness_collateral"]["why"],
+                   "after": t["robustness_collateral"]["after"][-5:]}
+                  for t in sorted(runs, key=lambda t: t["nodeid"]) if t.get("robustness_collateral")]
     survived = sum(c["survived"] for c in by_class.values())
     return {"survived": survived, "run": len(runs), "score": f"{survived}/{len(runs)}",
-            "by_class": by_class, "excluded_classes": list(excluded), "failures": failures}
+            "by_class": by_class, "excluded_classes": list(excluded), "failures": failures,
+            "collateral": collateral}
 
 
 def _cell(text, limit=300):
@@ -63,6 +71,14 @@ def markdown(rob):
             lines.append(f"| `{f['case']}` | {f['peer_role']} | {f['engine']} | {f['outcome']} | "
                          f"{'yes' if f['defect'] else 'no'} | {_cell(f['what'])} | "
                          f"`{f['reproducer']}` |")
+    if rob.get("collateral"):
+        lines += ["", "Shared peers that died or hung during a case which, replayed alone on a fresh "
+                      "peer, left it serving (not counted against the case; an earlier case, or the "
+                      "well-behaved peer leaving, may have caused it):", ""]
+        for c in rob["collateral"]:
+            lines.append(f"- `{c['case']}` (peer {c['peer_role']}, {c['engine']}): {c['outcome']}: "
+                         f"{_cell(c['what'], 200)}; earlier cases on that peer (last 5): "
+                         f"{', '.join(c['after'])}")
     return lines
 
 
@@ -84,4 +100,11 @@ def html(rob, table, row):
                                f"<code>{escape(f['reproducer'])}</code>"],
                               cls="xfail" if f["defect"] else "FAIL")
                           for f in rob["failures"]]))
+    if rob.get("collateral"):
+        out.append("<p>Shared peers that died or hung during a case which, replayed alone on a "
+                   "fresh peer, left it serving (not counted against the case):</p><ul>")
+        out += [f"<li><code>{escape(c['case'])}</code> (peer {escape(c['peer_role'])}, "
+                f"{escape(c['engine'])}): {escape(c['outcome'])}: {escape(c['what'])}; earlier "
+                f"cases: {escape(', '.join(c['after']))}</li>" for c in rob["collateral"]]
+        out.append("</ul>")
     return out

@@ -69,7 +69,9 @@ def certification():
                  "pcaps": {"type": "array", "items": _str()},
                  "notes": {"type": "array", "items": _str()},
                  "defect": _str(), "failure": _str(), "peer_output": _str(), "peer_app": _str(),
-                 "engine_counters": _DSA, "robustness": _ROBUST_TEST},
+                 "engine_counters": _DSA, "robustness": _ROBUST_TEST,
+                 "robustness_collateral": _obj({"outcome": _str(), "why": _str(),
+                                                "after": {"type": "array", "items": _str()}})},
                 required=["feature", "test", "nodeid", "params", "peer_role", "mode", "engine",
                           "outcome", "reason", "duration_s", "pcaps", "notes"])
     cell = _obj({"feature": _str(), **_DIMS,
@@ -124,7 +126,11 @@ def certification():
                 "failures": {"type": "array", "items": _obj({
                     "case": _str(), "class": {"enum": list(ROBUSTNESS_CLASSES)}, "peer_role": _str(),
                     "engine": _str(), "outcome": {"enum": ["crashed", "hung"]}, "nodeid": _str(),
-                    "what": _str(), "defect": _str(), "reproducer": _str()})}}),
+                    "what": _str(), "defect": _str(), "reproducer": _str()})},
+                "collateral": {"type": "array", "items": _obj({
+                    "case": _str(), "peer_role": _str(), "engine": _str(),
+                    "outcome": {"enum": ["crashed", "hung"]}, "what": _str(),
+                    "after": {"type": "array", "items": _str()}})}}),
         }, required=["schema", "suite", "vectors", "peer", "options", "command_line", "host",
                      "started", "duration_s", "result", "verdict", "capabilities_off", "coverage",
                      "counts", "cells", "known_defects", "defects_not_reproduced", "tests"]),

@@ -21,6 +21,7 @@ import os
 import shlex
 import signal
 import tempfile
+import time
 import uuid
 
 import pytest
@@ -40,7 +41,7 @@ class Pool:
 
     def __init__(self, adapter):
         self.adapter, self.caps, self.timeouts = adapter, adapter.capabilities, adapter.timeouts
-        self.peers, self.paths = {}, {}
+        self.peers, self.paths, self.cases = {}, {}, {}
         self.dir = tempfile.mkdtemp(prefix="memif-robust-")
 
     def path(self, role, engine, fresh=False):
@@ -73,7 +74,16 @@ class Pool:
             raise AssertionError(f"the peer did not get ready: {e}") from None
         return handle
 
+    def history(self, role, engine):
+        """The cases the running peer of (role, engine) went through (none: a fresh one)."""
+        handle = self.peers.get((role, engine))
+        return list(self.cases.get((role, engine), [])) if handle is not None and handle.alive else []
+
+    def served(self, role, engine, case):
+        self.cases.setdefault((role, engine), []).append(case)
+
     def drop(self, role, engine):
+        self.cases.pop((role, engine), None)
         handle = self.peers.pop((role, engine), None)
         if handle is not None:
             handle.stop()
@@ -157,6 +167,17 @@ def attack(pool, case, role, engine):
     return handle, since, answer, notes
 
 
+def gone(handle, grace=1.0):
+    """Whether the peer is dead, or dies within `grace` s: a peer that closed
+    our link by dying may not have been reaped yet when we look."""
+    deadline = time.monotonic() + grace
+    while handle.alive:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)   # polling the process state: there is no event for its exit here
+    return True
+
+
 def judge(pool, handle, since, role, engine, checker, expect):
     """(outcome, why) after a case: survived, crashed or hung."""
     if not handle.alive:
@@ -170,8 +191,8 @@ def judge(pool, handle, since, role, engine, checker, expect):
         why = RB.serves(OURS[role], pool.path(role, engine), engine, checker, pool.caps, expect)
     if why is None:
         return "survived", ""
-    if not handle.alive:
-        return "crashed", died(handle, since, "while serving a well-behaved peer after the case")
+    if gone(handle):
+        return "crashed", died(handle, since, "just after the case (before it served a well-behaved peer)")
     return "hung", f"the peer is running but does not serve: {why}"
 
 
@@ -185,10 +206,28 @@ def run_case(request, pool, case, peer_role, engine, checker, peer_adapter):
         if engine != first:
             pytest.skip(f"peer lacks reconnect: as secondary it is only checked for being alive, "
                         f"which our engine plays no part in (run once, with {first})")
+    served = pool.history(peer_role, engine)
     handle, since, answer, notes = attack(pool, case, peer_role, engine)
     outcome, why = judge(pool, handle, since, peer_role, engine, checker, peer_adapter.expect)
+    pool.served(peer_role, engine, R.case_id(case))
     if outcome != "survived":
         pool.drop(peer_role, engine)      # the next case gets a fresh peer
+        if served:
+            # the peer had been through other cases: does this one alone do it?
+            handle, since, answer, notes = attack(pool, case, peer_role, engine)
+            alone, why_alone = judge(pool, handle, since, peer_role, engine, checker,
+                                     peer_adapter.expect)
+            pool.served(peer_role, engine, R.case_id(case))
+            if alone == "survived":
+                request.node.user_properties.append(("robustness_collateral", json.dumps({
+                    "outcome": outcome, "why": why.split("\n")[0], "after": served})))
+                request.node.user_properties.append(("note", (
+                    f"the shared peer {outcome} during this case after {len(served)} earlier "
+                    f"case(s), but this case alone leaves a fresh peer serving: not counted "
+                    f"against it (the certificate lists such deaths)")))
+            else:
+                pool.drop(peer_role, engine)
+            outcome, why = alone, why_alone
     cmd = reproducer(request.config, request.node.name, peer_role, engine)
     record = {"case": R.case_id(case), "class": case.cls, "outcome": outcome,
               "answer": answer if answer is not None else "", "reproducer": cmd}
