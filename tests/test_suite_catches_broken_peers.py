@@ -41,11 +41,11 @@ def raw_peer(mutation):
 
 
 def run_suite(tmp_path, template, selection, name="broken", capabilities=None, timeouts=None,
-              engines="cpu"):
+              engines="cpu", **declared):
     """pytest on memif_conformance/suite against a command peer: (exit code, the
     certification document, the report dir, pytest's output)."""
     spec = {"name": name, "ready": "^ready:", "connected": "^connected",
-            "disconnected": "^disconnected: (.*)", "capabilities": capabilities or {}}
+            "disconnected": "^disconnected: (.*)", "capabilities": capabilities or {}, **declared}
     if timeouts:
         spec["timeouts"] = timeouts
     tmp_path.mkdir(parents=True, exist_ok=True)
@@ -262,3 +262,24 @@ def test_robustness_catches_a_peer_that_falls_over(tmp_path, defect, case, outco
     replay = json.loads((again / "certification.json").read_text())
     assert [t["robustness"]["case"] for t in replay["tests"]] == [case]
     assert replay["robustness"]["failures"][0]["outcome"] == outcome
+
+
+def test_robustness_runs_the_declared_health_check_and_exclusions(tmp_path):
+    """A failing health check (the declaration's `health` command) makes a
+    case hung although the peer still serves; an excluded class is skipped
+    by capability and named in the verdict."""
+    health = f"{sys.executable} -c 'import sys; sys.exit(3)'"
+    rc, doc, _, out = run_suite(tmp_path, reflector("none"),
+                                [ROBUST, "-k", "malformed-short-message or init-unknown-id",
+                                 "--memif-roles", "primary"],
+                                capabilities={"robustness_exclude": ["malformed"]}, health=health)
+    assert rc == 1, out
+    tests = {t["robustness"]["case"] if t.get("robustness") else t["nodeid"]: t for t in doc["tests"]}
+    skipped = next(t for t in doc["tests"] if "malformed-short-message" in t["nodeid"])
+    assert skipped["outcome"] == "skip" and skipped["reason"].startswith("peer declares robustness "
+                                                                          "class 'malformed'")
+    hung = tests["init-unknown-id"]
+    assert hung["robustness"]["outcome"] == "hung"
+    assert "the health check " in hung["reason"] and "exited with status 3" in hung["reason"]
+    assert doc["robustness"]["excluded_classes"] == ["malformed"]
+    assert "robustness classes malformed" in doc["verdict"]
