@@ -19,6 +19,7 @@ xdist worker), restarted after a case that killed or hung it.
 import json
 import os
 import shlex
+import shutil
 import signal
 import tempfile
 import time
@@ -91,7 +92,7 @@ class Pool:
     def close(self):
         for role, engine in list(self.peers):
             self.drop(role, engine)
-        os.rmdir(self.dir) if not os.listdir(self.dir) else None
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
