@@ -3,7 +3,7 @@
 into libmemif_dsa._memif_dsa.
 
 The declarations below mirror include/libmemif.h, include/memif_dsa.h and
-src/tools/mdsa_tools.h; constants and enum values are taken from the headers
+src/tools/mdsa_tools.h and mdsa_bench.h; constants and enum values are taken from the headers
 by the compiler (``...``) and the statistics counters from the headers'
 X-macro lists, so the C headers stay the one source of truth.  The compiler
 flags are src/flags.mk's, shared with the Makefile and the C tests.
@@ -109,9 +109,6 @@ typedef struct mdsa_engine_counters mdsa_engine_counters_t;
 
 typedef struct { @STATS_COUNTERS@ mdsa_engine_counters_t engine; ...; } mdsa_stats_t;
 
-typedef struct {
-    uint64_t packets; uint64_t bytes; uint64_t bursts; uint64_t empty_polls; uint64_t elapsed_ns; ...;
-} mdsa_tools_bench_result_t;
 typedef struct mdsa_tools_reflector mdsa_tools_reflector_t;
 typedef void (mdsa_trace_fn)(const char *line, void *ctx);
 
@@ -142,10 +139,21 @@ mdsa_tools_reflector_t *mdsa_tools_reflector_new(memif_conn_handle_t conn, uint1
                                                  int polling);
 int mdsa_tools_reflector_run(mdsa_tools_reflector_t *r, int timeout_ms, uint64_t *reflected);
 void mdsa_tools_reflector_free(mdsa_tools_reflector_t *r);
-int mdsa_tools_bench_tx(memif_conn_handle_t conn, uint32_t frame_size, uint16_t burst,
-                        uint64_t duration_ns, mdsa_tools_bench_result_t *res);
-int mdsa_tools_bench_rx(memif_conn_handle_t conn, uint16_t burst, uint64_t warmup_ns,
-                        uint64_t duration_ns, uint64_t idle_ns, mdsa_tools_bench_result_t *res);
+
+/* tools/mdsa_bench.h */
+typedef struct {
+    uint64_t packets; uint64_t bytes; uint64_t bursts; uint64_t empty_polls; uint64_t elapsed_ns;
+    uint64_t cpu_ns; ...;
+} mdsa_tools_bench_result_t;
+#define MDSA_TOOLS_BENCH_COPY ...
+#define MDSA_TOOLS_BENCH_ZC ...
+#define MDSA_TOOLS_BENCH_YIELD ...
+int mdsa_tools_bench_tx(memif_conn_handle_t conn, uint16_t qid, uint32_t frame_size,
+                        uint16_t burst, uint64_t duration_ns, uint32_t flags,
+                        mdsa_tools_bench_result_t *res);
+int mdsa_tools_bench_rx(memif_conn_handle_t conn, uint16_t qid, uint16_t burst,
+                        uint64_t warmup_ns, uint64_t duration_ns, uint64_t idle_ns,
+                        uint32_t flags, mdsa_tools_bench_result_t *res);
 
 /* helpers defined in the module preamble */
 void mdsa_py_set_mode(memif_conn_args_t *a, int mode);

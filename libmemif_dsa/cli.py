@@ -8,7 +8,7 @@ import sys
 import time
 
 from . import __version__, protocol_version
-from . import bench as bench_mod
+from .bench import cli as bench_cli
 from . import certify
 from .errors import MemifError
 from .interface import ENGINES, MODES, RX_MODES, Interface
@@ -96,32 +96,6 @@ def cmd_reflect(a):
     return 0
 
 
-def cmd_bench(a):
-    if a.engine is not None:
-        _deprecated("bench", "--engine", "--engines")
-    engines = [e.strip() for e in (a.engines or a.engine or "cpu").split(",") if e.strip()]
-    for e in engines:
-        if e not in ENGINES:
-            raise SystemExit(f"memif-dsa bench: --engines: unknown engine {e!r} (choose from {', '.join(ENGINES)})")
-    sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
-    for s in sizes:
-        if not 1 <= s <= 65535:
-            raise SystemExit(f"memif-dsa bench: --sizes: {s} is outside 1..65535")
-    opts = dict(burst=a.burst, ring_size=a.ring_size, buffer_size=a.buffer_size, queues=a.queues,
-                duration=a.duration, warmup=a.warmup, dsa_config=a.dsa_config,
-                dsa_threshold=a.dsa_threshold)
-    log = (lambda *x: print(*x, file=sys.stderr, flush=True)) if a.json else print
-    log(f"memif-dsa bench: sizes {sizes}, engines {engines}, burst {a.burst}, ring {a.ring_size}, "
-        f"buffer {a.buffer_size}, queues {a.queues}, {a.duration}s x {a.repeats} repeats (interleaved)")
-    rows = bench_mod.run(sizes, engines, opts, a.repeats, log=log)
-    if a.json:
-        print(json.dumps({"config": dict(opts, sizes=sizes, engines=engines, repeats=a.repeats),
-                          "results": rows}, indent=2))
-    else:
-        print(bench_mod.format_table(rows))
-    return 0
-
-
 def cmd_info(a):
     if a.dsa_config is not None:
         err = ffi.new("char[512]")
@@ -189,23 +163,7 @@ def main(argv=None):
     p.add_argument("--burst", type=int, default=64, choices=range(1, 257), metavar="1..256")
     p.set_defaults(func=cmd_reflect)
 
-    p = sub.add_parser("bench", help="two-process, two-core throughput benchmark")
-    p.add_argument("--sizes", default="64,1500", help="frame sizes, comma separated")
-    p.add_argument("--engines", default=None,
-                   help="copy engines, comma separated (first = baseline; default cpu)")
-    p.add_argument("--engine", default=None, help=argparse.SUPPRESS)  # deprecated: --engines
-    p.add_argument("--burst", type=int, default=64, choices=range(1, 257), metavar="1..256")
-    p.add_argument("--ring-size", type=_positive_int, default=1024)
-    p.add_argument("--buffer-size", type=_positive_int, default=2048)
-    p.add_argument("--queues", type=_positive_int, default=1)
-    p.add_argument("--duration", type=float, default=2.0, help="measured seconds per run")
-    p.add_argument("--warmup", type=float, default=0.5, help="seconds before measuring")
-    p.add_argument("--repeats", type=_positive_int, default=5)
-    p.add_argument("--dsa-config", default=None)
-    p.add_argument("--dsa-threshold", type=int, default=None,
-                   help="copies shorter than this stay on the CPU (default 256; 0 = all to DSA)")
-    p.add_argument("--json", action="store_true", help="machine-readable results on stdout")
-    p.set_defaults(func=cmd_bench)
+    bench_cli.add_parser(sub)
 
     p = sub.add_parser("info", help="library and protocol versions, copy engines, DSA devices")
     p.add_argument("--json", action="store_true")
