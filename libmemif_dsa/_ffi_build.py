@@ -143,11 +143,12 @@ void mdsa_tools_reflector_free(mdsa_tools_reflector_t *r);
 /* tools/mdsa_bench.h */
 typedef struct {
     uint64_t packets; uint64_t bytes; uint64_t bursts; uint64_t empty_polls; uint64_t elapsed_ns;
-    uint64_t cpu_ns; ...;
+    uint64_t cpu_ns; uint64_t phase_ns[3]; ...;
 } mdsa_tools_bench_result_t;
 #define MDSA_TOOLS_BENCH_COPY ...
 #define MDSA_TOOLS_BENCH_ZC ...
 #define MDSA_TOOLS_BENCH_YIELD ...
+#define MDSA_TOOLS_BENCH_PHASES ...
 int mdsa_tools_bench_tx(memif_conn_handle_t conn, uint16_t qid, uint32_t frame_size,
                         uint16_t burst, uint64_t duration_ns, uint32_t flags,
                         mdsa_tools_bench_result_t *res);

@@ -80,6 +80,9 @@ def add_parser(sub):
                         "beyond --tolerance")
     p.add_argument("--tolerance", type=float, default=0.5,
                    help="relative change of a ratio that draws a warning (default 0.5 = 50%%)")
+    p.add_argument("--phases", action="store_true",
+                   help="zero-copy path: time the steps of each burst (alloc, payload write, "
+                        "tx_burst; rx_burst, payload read, refill), ns per packet in the JSON")
     p.add_argument("--perf-events", type=_name_list, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_bench)
     return p
@@ -147,6 +150,7 @@ def cmd_bench(a):
         p.notes.append(f"no cycle counts: {mach['perf_note']}")
     timing = Timing(warmup=a.warmup, duration=a.duration, burst=a.burst)
     opts = dict(ring_size=a.ring_size, dsa_config=a.dsa_config, dsa_threshold=a.dsa_threshold,
+                phases=a.phases,
                 perf_events=a.perf_events or (("cycles", "instructions") if mach["perf_cycles"] else None))
     per_run = a.warmup + a.duration + 0.3
     log(f"memif-dsa bench: {len(p.cells)} workloads, {p.runs()} runs "

@@ -79,7 +79,8 @@ def worker_config(role, socket, variant_name, cell, cpus, engine_opts):
                 buffer_size=cell.buffer_size, ring_size=engine_opts.get("ring_size", 1024),
                 dsa_config=engine_opts.get("dsa_config") if engine != "cpu" else None,
                 dsa_threshold=engine_opts.get("dsa_threshold") if engine != "cpu" else None,
-                cpus=cpus, yield_idle=bool(engine_opts.get("shared_cores")))
+                cpus=cpus, yield_idle=bool(engine_opts.get("shared_cores")),
+                phases=bool(engine_opts.get("phases")) and path == "zc")
 
 
 class OursPair:

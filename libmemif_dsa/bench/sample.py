@@ -47,4 +47,10 @@ def from_threads(rx, tx, size):
                empty_polls_rx=sum(t["empty_polls"] for t in rx),
                full_polls_tx=sum(t["empty_polls"] for t in tx),
                bursts_rx=sum(t["bursts"] for t in rx))
+    for side, th, names in (("rx", rx, ("rx_burst", "read", "refill")),
+                            ("tx", tx, ("alloc", "write", "tx_burst"))):
+        pk = sum(t["packets"] for t in th)
+        if pk and any(any(t.get("phase_ns", ())) for t in th):
+            out[f"phases_{side}_ns"] = {n: sum(t["phase_ns"][i] for t in th) / pk
+                                        for i, n in enumerate(names)}
     return out

@@ -51,6 +51,8 @@ class Worker:
         self.flags = lib.MDSA_TOOLS_BENCH_ZC if cfg.get("path") == "zc" else lib.MDSA_TOOLS_BENCH_COPY
         if cfg.get("yield_idle"):
             self.flags |= lib.MDSA_TOOLS_BENCH_YIELD
+        if cfg.get("phases"):
+            self.flags |= lib.MDSA_TOOLS_BENCH_PHASES
         # one thread per (interface, queue); CPUs in that order
         self.lanes = [(iface, q) for iface in self.ifaces for q in range(cfg.get("queues", 1))]
         cpus = cfg.get("cpus") or [None]
@@ -71,7 +73,8 @@ class Worker:
             iface, q = self.lanes[i]
             res = ffi.new("mdsa_tools_bench_result_t *")
             code = call(iface.handle, q, res)
-            results[i] = {"code": code, **{f: getattr(res, f) for f in FIELDS}}
+            results[i] = {"code": code, **{f: getattr(res, f) for f in FIELDS},
+                          "phase_ns": list(res.phase_ns)}
 
         threads = [threading.Thread(target=lane, args=(i,)) for i in range(len(self.lanes))]
         for t in threads:

@@ -84,7 +84,8 @@ int mdsa_tools_bench_tx(memif_conn_handle_t conn, uint16_t qid, uint32_t frame_s
     memset(res, 0, sizeof *res);
     if (!mdsa_is_connected(conn))
         return MEMIF_ERR_DISCONNECTED;
-    struct bench_tx t = {.conn = conn, .qid = qid, .burst = burst, .frame_size = frame_size};
+    struct bench_tx t = {.conn = conn, .qid = qid, .burst = burst, .frame_size = frame_size,
+                         .phases = (flags & MDSA_TOOLS_BENCH_PHASES) != 0};
     t.frames = aligned_alloc(64, (((size_t)frame_size * burst) + 63) & ~(size_t)63);
     t.lens = calloc(burst, sizeof *t.lens);
     int err = t.frames && t.lens ? MEMIF_ERR_SUCCESS : MEMIF_ERR_NOMEM;
@@ -107,6 +108,7 @@ int mdsa_tools_bench_tx(memif_conn_handle_t conn, uint16_t qid, uint32_t frame_s
     res->bytes = res->packets * frame_size;
     res->elapsed_ns = tools_now_ns() - t0;
     res->cpu_ns = thread_cpu_ns() - c0;
+    memcpy(res->phase_ns, t.phase_ns, sizeof res->phase_ns);
     tx_free(&t);
     return err;
 }
@@ -141,6 +143,8 @@ static int rx_loop(struct bench_rx *r, bench_rx_fn *recv, uint32_t flags, const 
                 res->packets += got;
                 res->bytes += bytes;
                 res->bursts++;
+                for (int i = 0; i < 3; i++) /* the steps of this burst */
+                    res->phase_ns[i] += r->phase_ns[i];
             }
             w->last = w->now;
         } else {
@@ -175,7 +179,8 @@ int mdsa_tools_bench_rx(memif_conn_handle_t conn, uint16_t qid, uint16_t burst,
     memset(res, 0, sizeof *res);
     if (!mdsa_is_connected(conn))
         return MEMIF_ERR_DISCONNECTED;
-    struct bench_rx r = {.conn = conn, .qid = qid, .burst = burst};
+    struct bench_rx r = {.conn = conn, .qid = qid, .burst = burst,
+                         .phases = (flags & MDSA_TOOLS_BENCH_PHASES) != 0};
     int err;
     if (flags & MDSA_TOOLS_BENCH_ZC) {
         err = bench_zc_rx_setup(&r);

@@ -16,6 +16,8 @@ struct bench_tx {
     uint32_t *lens;
     memif_buffer_t *bufs;   /* zero-copy path: room for a burst of chains */
     uint32_t nbufs;
+    int phases;             /* time the steps (MDSA_TOOLS_BENCH_PHASES) */
+    uint64_t phase_ns[3];
 };
 
 struct bench_rx {
@@ -27,6 +29,8 @@ struct bench_rx {
     memif_buffer_t *bufs;   /* zero-copy path */
     uint64_t sink;          /* what the zero-copy receiver read (kept, so it is read) */
     int mid_chain;          /* the last buffer seen continues in the next one */
+    int phases;
+    uint64_t phase_ns[3];   /* of the last burst that moved packets */
 };
 
 /* Send one burst: *sent packets.  A memif_err_t; a full ring is not an error. */

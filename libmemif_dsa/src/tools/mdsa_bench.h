@@ -23,6 +23,11 @@ typedef struct {
     uint64_t empty_polls; /* rx: polls that found nothing; tx: bursts the ring had no room for */
     uint64_t elapsed_ns;  /* tx: the run; rx: the window */
     uint64_t cpu_ns;      /* this thread's CPU time (user + system) over the same span */
+    /* With MDSA_TOOLS_BENCH_PHASES, zero-copy path, bursts that moved
+     * packets (rx: in the window): wall time in each step.  tx: buffer
+     * alloc, payload writes, memif_tx_burst; rx: memif_rx_burst, payload
+     * reads, memif_refill_queue. */
+    uint64_t phase_ns[3];
 } mdsa_tools_bench_result_t;
 
 /* Data path of a run (flags): */
@@ -33,6 +38,8 @@ typedef struct {
                                  * use it) */
 #define MDSA_TOOLS_BENCH_YIELD 2 /* sched_yield() after an idle poll: for threads that share
                                   * a core (one system call per idle poll) */
+#define MDSA_TOOLS_BENCH_PHASES 4 /* time the steps of each burst (phase_ns; a clock read
+                                   * between steps costs ~20 ns per burst) */
 
 /* Transmit `frame_size`-byte frames (1..65535) on tx queue `qid`, `burst`
  * (1..256) at a time, for `duration_ns`, polling. */
