@@ -161,6 +161,7 @@ def cmd_bench(a):
     samples = Runner(p, timing, opts, ab_tree=os.path.abspath(a.ab) if a.ab else None).run()
     rows = summary.rows(samples, p.baseline.label)
     targets = summary.targets(samples, ncpu)
+    ab = summary.ab(samples) if a.ab else []
     threshold = a.dsa_threshold if a.dsa_threshold is not None else 256
     models = {d: model.machine_model(rows, d, a.burst, threshold) for d in plan.DIRECTIONS}
     seed = model.seed_model()
@@ -174,14 +175,14 @@ def cmd_bench(a):
                     testpmd=dpdk.testpmd_version() if a.vs == "dpdk" else None),
         definitions=dict(output.DEFINITIONS, gbps=GBPS_DEFINITION),
         variants={v: plan.VARIANT_TEXT[v.split("@")[0]] for v in {r["variant"] for r in rows}},
-        notes=p.notes, results=rows, targets=targets,
+        notes=p.notes, results=rows, targets=targets, ab=ab,
         model={"machine": models, "dsa_hw_vs_model": {d: model.compare_hw(rows, m)
                                                       for d, m in models.items() if m},
                "seed": seed},
         samples=samples)
     if a.baseline:
         doc["baseline_comparison"] = compare_baseline(doc, a.baseline, a.tolerance)
-    text = output.table(rows, targets, p.notes + [GBPS_DEFINITION])
+    text = output.table(rows, targets, p.notes + [GBPS_DEFINITION], ab)
     outdir = _out_dir(a)
     written = []
     if outdir:

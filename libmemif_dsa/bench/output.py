@@ -27,7 +27,17 @@ def _f(v, fmt):
     return "-" if v is None else format(v, fmt)
 
 
-def table(rows, targets=(), notes=()):
+def ab_table(rows):
+    lines = ["", "before/after (--ab): this tree / the baseline tree, paired by repeat:"]
+    for r in rows:
+        d = "p->s" if r["direction"].startswith("primary") else "s->p"
+        lines.append(f"  {r['variant']:8s} {r['size']:5d} B {d} q{r['queues']}  "
+                     f"{r['after_over_before']:.2f} [{r['min']:.2f}-{r['max']:.2f}]  "
+                     f"faster in {r['wins']} of {r['pairs']} pairs")
+    return lines
+
+
+def table(rows, targets=(), notes=(), ab=()):
     base = rows[0]["baseline"] if rows else ""
     head = (f"{'size':>5} {'dir':4} {'q':>2} {'variant':13} {'Mpps median [min-max]':>27} "
             f"{'Gbps':>8} {'Gbps L1':>8} {'CPU ns/pkt':>10}  ratio vs {base} [min-max]")
@@ -49,6 +59,9 @@ def table(rows, targets=(), notes=()):
         lines.append(f"{r['size']:5d} {d:4} {r['queues']:2d} {r['variant']:13} {mpps:>27} "
                      f"{r['gbps_median']:8.2f} {_f(r['gbps_l1_median'], '8.2f'):>8} "
                      f"{_f(r['cpu_ns_median'], '10.0f'):>10}  {ratio}")
+    if ab:
+        lines += ab_table(ab)
+    targets = [t for t in targets if t["pairs"]]
     if targets:
         lines += ["", "targets (paired ratios, median [min-max] over repeats):"]
         for t in targets:

@@ -93,6 +93,20 @@ def targets(samples, cores):
     return out
 
 
+def ab(samples):
+    """--ab: each variant of this tree against the same variant built from
+    the baseline tree (after / before), paired by repeat, per workload."""
+    out = []
+    variants = {s["variant"] for s in samples}
+    for v in sorted(x for x in variants if x + "@base" in variants):
+        for cell, rs in sorted(paired(samples, v, v + "@base").items()):
+            med, lo, hi = spread(rs)
+            out.append({"variant": v, "size": cell[0], "direction": cell[1], "queues": cell[2],
+                        "after_over_before": med, "min": lo, "max": hi, "pairs": len(rs),
+                        "wins": sum(r > 1 for r in rs)})
+    return out
+
+
 def _buffer(samples, size):
     for s in samples:
         if s["size"] == size:
