@@ -24,7 +24,7 @@ def test_info():
 
 def test_bench_json_reports_both_directions():
     r = run("bench", "--sizes", "64,1500", "--duration", "0.2", "--warmup", "0.05",
-            "--repeats", "1", "--json")
+            "--repeats", "1", "--engines", "cpu", "--paths", "copy", "--queues", "1", "--json")
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)["results"]
     assert {(x["size"], x["direction"]) for x in rows} == {
@@ -42,7 +42,7 @@ def test_bench_rejects_unknown_engine():
 
 def test_bench_old_engine_flag_still_works_with_a_warning():
     r = run("bench", "--engine", "cpu", "--sizes", "64", "--duration", "0.1", "--warmup", "0.05",
-            "--repeats", "1", "--json")
+            "--repeats", "1", "--paths", "copy", "--queues", "1", "--json")
     assert r.returncode == 0, r.stderr
     assert "--engine is deprecated, use --engines" in r.stderr
     row = json.loads(r.stdout)["results"][0]

@@ -81,7 +81,8 @@ def _style(ax, title, xlabel, ylabel, logx=True):
     if logx:
         ax.set_xscale("log", base=2)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7)
 
 
 def _variants(rows, ours_only=True):

@@ -19,6 +19,7 @@ once per benchmark and its runs interleave with other pairs' runs.
 
 import json
 import os
+import select
 import sys
 import threading
 
@@ -60,7 +61,8 @@ class Worker:
 
     def connect(self, timeout):
         for iface in self.ifaces:
-            iface.wait_connected(timeout)
+            if not iface.connected:  # a peer that left may come back between runs
+                iface.wait_connected(timeout)
         return {"event": "connected", "engine_name": self.ifaces[0].engine_name,
                 "threads": len(self.lanes), "pid": os.getpid()}
 
@@ -107,26 +109,51 @@ def _say(obj):
     sys.stdout.flush()
 
 
+def run(w, cmd, cfg):
+    """One command; False for quit."""
+    if cmd["cmd"] == "quit":
+        return False
+    try:
+        w.connect(cfg.get("connect_timeout", 30.0))
+        if cmd["cmd"] == "tx":
+            _say(w.tx(cmd["size"], cmd["burst"], cmd["seconds"]))
+        elif cmd["cmd"] == "rx":
+            _say(w.rx(cmd["burst"], cmd["warmup"], cmd["duration"], cmd["idle"]))
+        else:
+            _say({"ok": False, "error": f"unknown command {cmd['cmd']!r}"})
+    except Exception as e:  # the driver names the pair and sets it up again
+        _say({"ok": False, "error": f"{type(e).__name__}: {e}"})
+    return True
+
+
 def main(argv):
     cfg = json.loads(argv[1])
-    _pin(cfg.get("main_cpu"))
     try:
         w = Worker(cfg)
         _say(w.connect(cfg.get("connect_timeout", 30.0)))
     except Exception as e:  # reported to the driver, which names the pair
         _say({"event": "error", "error": f"{type(e).__name__}: {e}"})
         return 1
+    # Between commands the socket's events are served (a peer leaving or
+    # coming back), so a pair stays usable for the whole benchmark.
+    events = lib.mdsa_socket_event_fd(w.socket.handle)
+    fds = [sys.stdin.fileno()] + ([events] if events >= 0 else [])
+    pending = b""
     try:
-        for line in sys.stdin:
-            cmd = json.loads(line)
-            if cmd["cmd"] == "tx":
-                _say(w.tx(cmd["size"], cmd["burst"], cmd["seconds"]))
-            elif cmd["cmd"] == "rx":
-                _say(w.rx(cmd["burst"], cmd["warmup"], cmd["duration"], cmd["idle"]))
-            elif cmd["cmd"] == "quit":
+        while True:
+            ready, _, _ = select.select(fds, [], [], 1.0)
+            if events in ready:
+                w.socket.poll(0)
+            if sys.stdin.fileno() not in ready:
+                continue
+            chunk = os.read(sys.stdin.fileno(), 65536)
+            if not chunk:
                 break
-            else:
-                _say({"ok": False, "error": f"unknown command {cmd['cmd']!r}"})
+            pending += chunk
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                if not run(w, json.loads(line), cfg):
+                    return 0
     finally:
         w.close()
     return 0

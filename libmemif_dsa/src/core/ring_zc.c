@@ -47,6 +47,8 @@ int ring_zc_alloc(struct mqueue *q, memif_buffer_t *bufs, uint16_t count, uint16
     uint16_t slot = q->next_buf, ns, out = 0, pk = 0;
     if (ring_tx_free(q, slot, &ns))
         return MEMIF_ERR_DISCONNECTED;
+    if (q->primary) /* M2S: we read these descriptors now and write them at tx */
+        ring_desc_prefetch_w(q, slot, ns < count ? ns : count);
     while (pk < count && ns) {
         int r = alloc_packet(q, bufs, &out, &slot, &ns, size);
         if (r < 0)
@@ -131,6 +133,8 @@ int ring_zc_rx(struct mqueue *q, memif_buffer_t *bufs, uint16_t count, uint16_t 
     if (ring_rx_avail(q, &n))
         return MEMIF_ERR_DISCONNECTED;
     uint16_t k = n < count ? n : count;
+    if (!q->primary) /* M2S: we read these descriptors now and rewrite them at refill */
+        ring_desc_prefetch_w(q, q->last, k);
     for (uint16_t i = 0; i < k; i++) {
         uint16_t slot = (uint16_t)(q->last + i);
         uint32_t len;
