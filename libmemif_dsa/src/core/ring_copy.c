@@ -110,6 +110,8 @@ int ring_tx_copy(struct mqueue *q, const uint8_t *data, const uint32_t *lens, ui
     int err = tx_build(q, data, lens, count, &slot, &pk, &nops, &bytes);
     if (err == MEMIF_ERR_DISCONNECTED)
         return err;
+    if (!pk)
+        ring_idle(); /* full: the caller will ask again at once */
     if (nops) {
         uint64_t t;
         if (submit(q, nops, &t))
@@ -201,6 +203,10 @@ int ring_rx_copy(struct mqueue *q, uint8_t *buf, size_t buflen, uint32_t *lens, 
     uint16_t n;
     if (ring_rx_avail(q, &n))
         return MEMIF_ERR_DISCONNECTED;
+    if (!n) {
+        ring_idle(); /* empty: the caller will ask again at once */
+        return MEMIF_ERR_SUCCESS;
+    }
     uint16_t slot = q->last, pk = 0;
     uint32_t nops = 0;
     size_t out = 0;

@@ -47,6 +47,8 @@ int ring_zc_alloc(struct mqueue *q, memif_buffer_t *bufs, uint16_t count, uint16
     uint16_t slot = q->next_buf, ns, out = 0, pk = 0;
     if (ring_tx_free(q, slot, &ns))
         return MEMIF_ERR_DISCONNECTED;
+    if (!ns)
+        ring_idle(); /* full: the caller will ask again at once */
     if (q->primary) /* M2S: we read these descriptors now and write them at tx */
         ring_desc_prefetch_w(q, slot, ns < count ? ns : count);
     while (pk < count && ns) {
@@ -132,6 +134,8 @@ int ring_zc_rx(struct mqueue *q, memif_buffer_t *bufs, uint16_t count, uint16_t 
     uint16_t n;
     if (ring_rx_avail(q, &n))
         return MEMIF_ERR_DISCONNECTED;
+    if (!n)
+        ring_idle(); /* empty: the caller will ask again at once */
     uint16_t k = n < count ? n : count;
     if (!q->primary) /* M2S: we read these descriptors now and rewrite them at refill */
         ring_desc_prefetch_w(q, q->last, k);
