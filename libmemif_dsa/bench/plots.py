@@ -78,8 +78,10 @@ def _style(ax, title, xlabel, ylabel, logx=True):
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    if logx:
+    if logx:  # frame sizes: log scale, ticks labelled in bytes
+        import matplotlib.ticker as mt
         ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_formatter(mt.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.grid(True, alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7)
