@@ -63,7 +63,9 @@ class Testpmd:
                      f"--vdev={vdev}", "--", "-i", "--total-num-mbufs=16384",
                      f"--forward-mode={forward}"]
         self.role = role
-        self.child = Child(self.argv, f"testpmd {role} {forward}")
+        # a sanitizer runtime preloaded for our library has no business in testpmd
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+        self.child = Child(self.argv, f"testpmd {role} {forward}", env=env)
         self.forwarding = False
 
     def cmd(self, text, timeout=20.0):
