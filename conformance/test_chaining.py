@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Chaining: packets longer than one buffer cross buffer boundaries at
 every offset (descriptor chains with NEXT), in both of the peer's
 directions; a chain may fill the whole ring; chains straddle the ring's
@@ -10,7 +11,6 @@ import time
 import pytest
 
 from fixtures import packets as P
-from fixtures.link import CONNECT_TIMEOUT
 
 pytestmark = pytest.mark.feature("chaining")
 
@@ -82,18 +82,20 @@ def test_chain_with_one_slot_left(link, need, note, peer_role, engine):
 
     start = iface.details()["rx_queues"][0][peer_writes]
     pkts = [P.tagged(60, seq=0)] + [P.tagged(2 * bs, seq=i) for i in range(1, 9)] + [P.tagged(61, seq=9)]
-    assert iface.send(pkts[:8]) == 8              # 15 slots: 1 + 7 two-buffer packets
-    wait_filled(15, CONNECT_TIMEOUT)
+    took = iface.send(pkts[:8])                  # 15 slots: 1 + 7 two-buffer packets
+    assert took == 8, f"our 16-slot ring took {took} of the first 8 packets (15 slots)"
+    wait_filled(15, lk.timeouts.connect)
     assert filled() == 15, f"the peer reflected {filled()} of 15 slots"
     sent = 8
-    deadline = time.monotonic() + CONNECT_TIMEOUT
+    deadline = time.monotonic() + lk.timeouts.connect
     while sent < len(pkts) and time.monotonic() < deadline:
         sent += iface.send(pkts[sent:])
         iface.poll(0.01)
-    assert sent == len(pkts)
+    assert sent == len(pkts), (f"{sent} of {len(pkts)} packets went out within "
+                               f"{lk.timeouts.connect:g}s: the peer stopped returning slots")
     # a peer that drops sends the one-buffer probe into the last slot; one
     # that holds packets sends nothing more until we free slots
-    wait_filled(16, 2.0)
+    wait_filled(16, min(2.0, lk.timeouts.idle))
     note(f"after the two-buffer packet the peer filled {filled()} of {ring} slots")
     got, late, (marker, back) = lk.roundtrip([])
     got += late

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Delivery: every vector comes back from the peer byte for byte, in order,
 nothing lost or added, through both of the peer's directions (it receives
 what we send and sends it back) in each of its roles."""

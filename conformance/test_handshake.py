@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Handshake: the peer connects in both roles, honours the interface id,
 the secret and the mode, speaks protocol version 2.0 (and only that), and
 connects again after a disconnect.
@@ -21,7 +22,7 @@ import pytest
 
 from fixtures import hostile as H
 from fixtures import packets as P
-from fixtures.link import wait_outcome
+from fixtures.guard import awaiting
 
 pytestmark = pytest.mark.feature("handshake")
 
@@ -63,7 +64,7 @@ def test_large_interface_id(link, peer_role):
 def test_unmatched_id(link, note, peer_role):
     if peer_role == "primary":
         lk = link(peer_role, id=5, ours=dict(id=6), connect=False)
-        reason = wait_outcome(lk.iface)
+        reason = lk.wait_outcome()
         assert reason is not None, ("rule broken: a primary serving id 5 accepted a secondary "
                                     "asking for id 6")
         note(f"refused with: {reason}")
@@ -100,7 +101,7 @@ def test_secret(link, need, note, caps, peer_role, peer_secret, our_secret):
         (our_secret, peer_secret)
     refuse = bool(primary) and primary != secondary
     lk = link(peer_role, secret=peer_secret, our_secret=our_secret, connect=False)
-    outcome = wait_outcome(lk.iface)
+    outcome = lk.wait_outcome()
     if not refuse:
         assert outcome is None, (f"the link did not come up: {outcome} (primary's secret "
                                  f"{primary!r}, secondary's {secondary!r})")
@@ -133,7 +134,7 @@ MISMATCHES = [("ethernet", "ip"), ("ethernet", "punt"), ("ip", "ethernet"), ("pu
 @pytest.mark.parametrize("mode,our_mode", MISMATCHES, ids=[f"{a}-vs-{b}" for a, b in MISMATCHES])
 def test_mode_mismatch(link, note, caps, peer_role, mode, our_mode):
     lk = link(peer_role, mode=mode, ours=dict(mode=our_mode), connect=False)
-    outcome = wait_outcome(lk.iface)
+    outcome = lk.wait_outcome()
     if peer_role == "primary":
         assert outcome is not None, (f"rule broken: a primary in {mode} mode accepted a secondary "
                                      f"in {our_mode} mode")
@@ -155,7 +156,7 @@ def test_second_secondary_is_refused(link, note, peer_role):
     lk = link(peer_role)
     first = lk.iface
     second = lk.open_ours()
-    reason = wait_outcome(second)
+    reason = lk.wait_outcome(second)
     assert reason is not None, "rule broken: a primary accepted a second secondary for a connected id"
     note(f"refused with: {reason}")
     second.close()
@@ -186,16 +187,18 @@ INIT = struct.Struct("<HIB24s32s")
 def _hello_from(lk):
     """Connect a raw secondary to the peer: (connection, HELLO fields)."""
     lk.start_peer()   # returns once the peer says it listens, if it says so
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            raw = H.RawPeer.connect(lk.socket, lambda: None)
-            break
-        except (FileNotFoundError, ConnectionRefusedError):
-            # a peer that does not announce readiness gives no event to wait on
-            assert time.monotonic() < deadline, "the peer's socket accepted nothing within 10s"
-            time.sleep(0.05)
-    data = raw.recv(5.0)
+    deadline = time.monotonic() + lk.timeouts.ready
+    with awaiting("the peer's socket to accept a connection"):
+        while True:
+            try:
+                raw = H.RawPeer.connect(lk.socket, lambda: None)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                # a peer that does not announce readiness gives no event to wait on
+                assert time.monotonic() < deadline, (f"the peer's socket accepted nothing within "
+                                                     f"{lk.timeouts.ready:g}s (timeouts.ready)")
+                time.sleep(0.05)
+    data = raw.recv(lk.timeouts.connect)
     assert data, "the peer sent no HELLO after accepting a connection"
     mtype, payload = H.parse(data)
     assert mtype == H.HELLO, f"first message is type {mtype}, not HELLO ({H.HELLO})"
@@ -209,12 +212,13 @@ def test_hello_offers_version_2_0(link, note, peer_role):
     raw.close()
     assert vmin <= VERSION <= vmax, f"HELLO offers versions {vmin:#06x}..{vmax:#06x}, not 2.0"
     app = name.split(b"\0")[0].decode(errors="replace")
+    lk.peer_app = app
     note(f"HELLO: app {app!r}, versions {vmin:#06x}..{vmax:#06x}, max region {max_region}, "
          f"max rings m2s {max_m2s} s2m {max_s2m}, max log2 ring {max_log2}")
 
 
-def _refusal(raw, what):
-    data = raw.recv(5.0)
+def _refusal(lk, raw, what):
+    data = raw.recv(lk.timeouts.connect)
     assert data is not None, f"after {what} the peer neither refused (DISCONNECT) nor closed"
     if data == b"":
         return "connection closed"
@@ -228,29 +232,37 @@ def test_init_with_another_version_is_refused(link, note, peer_role):
     lk = link(peer_role, start=False)
     raw, _ = _hello_from(lk)
     raw.send(H.init(version=0x0300))
-    note(f"refused with: {_refusal(raw, 'INIT version 3.0')}")
+    note(f"refused with: {_refusal(lk, raw, 'INIT version 3.0')}")
     raw.close()
 
 
 @pytest.fixture
 def raw_primary(link, peer_role):
-    """A raw listener standing in for a primary, and the peer (secondary)
-    connected to it: (link, connection)."""
-    lk = link(peer_role, start=False, id=77, secret=SECRET)
-    listener = H.Listener(lk.socket)
-    try:
+    """raw_primary() -> (link, connection): a raw listener standing in for a
+    primary, and the peer (secondary) connected to it.  Called in the test,
+    so a peer that fails to start is that test's failure."""
+    listeners = []
+
+    def connect():
+        lk = link(peer_role, start=False, id=77, secret=SECRET)
+        listener = H.Listener(lk.socket)
+        listeners.append(listener)
         lk.start_peer()
-        raw = listener.accept(timeout=10.0)
-        assert raw is not None, "the peer (secondary) did not connect within 10s"
-        yield lk, raw
-        raw.close()
-    finally:
-        listener.close()
+        with awaiting("the peer (secondary) to connect to our raw listener"):
+            raw = listener.accept(timeout=lk.timeouts.connect)
+        assert raw is not None, (f"the peer (secondary) did not connect within "
+                                 f"{lk.timeouts.connect:g}s (timeouts.connect)")
+        listeners.append(raw)
+        return lk, raw
+
+    yield connect
+    for x in reversed(listeners):
+        x.close()
 
 
-def _init_after(raw, vmin, vmax):
+def _init_after(lk, raw, vmin, vmax):
     raw.send(H.hello(minv=vmin, maxv=vmax))
-    data = raw.recv(5.0)
+    data = raw.recv(lk.timeouts.connect)
     assert data, f"the peer sent nothing after HELLO {vmin:#06x}..{vmax:#06x}"
     mtype, payload = H.parse(data)
     return mtype, payload
@@ -258,10 +270,11 @@ def _init_after(raw, vmin, vmax):
 
 @pytest.mark.roles("secondary")
 def test_init_carries_what_the_secondary_was_given(peer_role, raw_primary):
-    lk, raw = raw_primary
-    mtype, payload = _init_after(raw, VERSION, VERSION)
+    lk, raw = raw_primary()
+    mtype, payload = _init_after(lk, raw, VERSION, VERSION)
     assert mtype == H.INIT, f"answer to HELLO is message type {mtype}, not INIT"
-    version, iid, mode, secret, _name = INIT.unpack_from(payload)
+    version, iid, mode, secret, name = INIT.unpack_from(payload)
+    lk.peer_app = name.split(b"\0")[0].decode(errors="replace")
     assert version == VERSION, f"INIT version {version:#06x}, not 2.0"
     assert iid == 77, f"INIT id {iid}, the peer was given 77"
     assert mode == MODE_CODES[lk.mode], f"INIT mode {mode}, the peer was given {lk.mode}"
@@ -273,8 +286,8 @@ def test_init_carries_what_the_secondary_was_given(peer_role, raw_primary):
 
 @pytest.mark.roles("secondary")
 def test_secondary_picks_2_0_from_a_range(peer_role, raw_primary):
-    _, raw = raw_primary
-    mtype, payload = _init_after(raw, 0x0100, 0x03FF)
+    lk, raw = raw_primary()
+    mtype, payload = _init_after(lk, raw, 0x0100, 0x03FF)
     assert mtype == H.INIT, (f"rule broken: HELLO offering 1.0..3.255 (2.0 included) answered "
                              f"with message type {mtype}, not INIT")
     assert INIT.unpack_from(payload)[0] == VERSION, "INIT must name version 2.0"
@@ -282,6 +295,6 @@ def test_secondary_picks_2_0_from_a_range(peer_role, raw_primary):
 
 @pytest.mark.roles("secondary")
 def test_secondary_refuses_versions_without_2_0(peer_role, raw_primary, note):
-    _, raw = raw_primary
+    lk, raw = raw_primary()
     raw.send(H.hello(minv=0x0300, maxv=0x0301))
-    note(f"refused with: {_refusal(raw, 'HELLO offering only 3.0..3.1')}")
+    note(f"refused with: {_refusal(lk, raw, 'HELLO offering only 3.0..3.1')}")

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Lifecycle: the peer stops, is killed, restarts, finds a stale socket
 file, sees us leave (also in the middle of traffic) and many quick
 reconnects; each time the link comes back and carries packets, and the
@@ -9,7 +10,6 @@ import socket
 import pytest
 
 from fixtures import packets as P
-from fixtures.link import wait_down
 
 pytestmark = pytest.mark.feature("lifecycle")
 
@@ -26,7 +26,7 @@ def test_peer_restart(link, peer_role, engine, how):
     lk = link(peer_role, engine)
     traffic(lk, "before the restart")
     lk.stop_peer(kill=how == "killed")
-    reason = wait_down(lk.iface)
+    reason = lk.wait_down()
     assert reason, "our side recorded no reason for the link going down"
     lk.start_peer()
     lk.wait_connected()
@@ -60,7 +60,7 @@ def test_peer_sees_us_leave(link, caps, peer_role, engine):
     lk = link(peer_role, engine)
     traffic(lk, "first interface")
     lk.close_ours()
-    reason = lk.peer.wait_disconnected(10.0)
+    reason = lk.peer.wait_disconnected(lk.timeouts.connect)
     if reason is None:
         pytest.skip("the peer does not report disconnects (no disconnected pattern)")
     lk.open_ours()
@@ -78,7 +78,7 @@ def test_peer_survives_us_leaving_under_load(link, caps, peer_role, engine):
         lk.iface.send(pkts)           # fill its rx ring; it answers as fast as it can
         lk.iface.recv(max=32, timeout=1.0)
     lk.iface.close()                  # no quiesce: that is the point
-    lk.peer.wait_disconnected(10.0)   # when it reports it; a crash shows below either way
+    lk.peer.wait_disconnected(lk.timeouts.connect)   # when it reports it; a crash shows below either way
     lk.open_ours()
     lk.wait_connected()
     traffic(lk, "after we left under load")

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Modes: the peer runs in ethernet, ip and punt mode, and carries each
 mode's packets untouched: Ethernet frames, raw IPv4/IPv6 packets (the
 vectors' l3 sets, malformed ones included), and punt's opaque bytes.

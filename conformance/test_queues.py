@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Queues: 1..N queue pairs, each carrying its own stream in order (the
 peer sends back on the queue a packet came in on); unequal counts per
 direction (which crashed DPDK's statistics, and let gomemif mix up rings);
@@ -22,7 +23,7 @@ def test_queue_pairs(link, need, peer_role, engine, pairs):
     lk = link(peer_role, engine, s2m=pairs, m2s=pairs, ring_size=256)
     assert lk.iface.queues == (pairs, pairs)
     streams = streams_for(pairs, 200)
-    got = spray(lk.iface, streams, range(pairs))
+    got = spray(lk.iface, streams, range(pairs), idle=lk.timeouts.idle)
     assert_each_queue(lk, streams, got)
 
 
@@ -34,7 +35,7 @@ def test_many_queues(link, caps, peer_role, engine):
     lk = link(peer_role, engine, s2m=pairs, m2s=pairs, ring_size=ring, buffer_size=2048)
     assert lk.iface.queues == (pairs, pairs)
     streams = streams_for(pairs, 4)
-    got = spray(lk.iface, streams, range(pairs))
+    got = spray(lk.iface, streams, range(pairs), idle=lk.timeouts.idle)
     assert_each_queue(lk, streams, got)
 
 
@@ -58,7 +59,7 @@ def test_unequal_queue_counts(link, need, peer_role, engine, s2m, m2s):
     rx, tx = lk.iface.queues
     assert (rx, tx) == ((m2s, s2m) if lk.role == "secondary" else (s2m, m2s))
     streams = streams_for(tx, 150)
-    got = spray(lk.iface, streams, range(rx))
+    got = spray(lk.iface, streams, range(rx), idle=lk.timeouts.idle)
     # which sent packet each received one is: by its tag, then byte for byte
     back = {q: [] for q in streams}
     for rq in range(rx):

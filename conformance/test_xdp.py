@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """memif traffic checked by XDP programs in the kernel (issue 6, docs/xdp.md).
 
     tester (memif primary, this process)
@@ -19,6 +20,7 @@ prerequisite fails.  Uses only its own fixtures (fixtures/netns.py,
 fixtures/xdp.py, fixtures/bridge.py, fixtures/afxdp.py).
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -29,6 +31,7 @@ import uuid
 import pytest
 
 import vectors
+from fixtures import engine_check
 from fixtures import xdp as X
 from fixtures.bridge import start_bridge
 from fixtures.netns import NETNS_DIR, Netns, VethPair, cleanup_stale, stale_namespaces
@@ -113,8 +116,6 @@ class Lab:
     end A and the tester Interface (memif primary) in this process."""
 
     def __init__(self, programs, transport, engine, mode, mtu=MTU):
-        from libmemif_dsa import Interface
-
         self.programs = programs
         self.transport, self.engine, self.mode, self.mtu = transport, engine, mode, mtu
         self.ns = Netns()
@@ -122,8 +123,11 @@ class Lab:
         try:
             self.veth = VethPair(self.ns, mtu)
             self.sock = f"@mdsa-xdp-{uuid.uuid4().hex}"
-            self.tester = Interface("primary", self.sock, copy=engine, buffer_size=2048,
-                                    ring_size=1024, name="xdp-tester")
+            # every copy of ours through DSA on a DSA engine (checked in finish())
+            self.tester = engine_check.OurInterface("primary", self.sock, engine=engine,
+                                                    buffer_size=2048, ring_size=1024,
+                                                    name="xdp-tester",
+                                                    **engine_check.our_settings(engine))
             cpus = sorted(os.sched_getaffinity(0))
             self.cpu = cpus[os.getpid() % len(cpus)]   # the bridge's: one CPU keeps order
         except BaseException:
@@ -135,7 +139,8 @@ class Lab:
         redirect program goes on end A with the bridge)."""
         ids = self.programs.xsk.ids() if self.transport == "afxdp" else {}
         self.bridge = start_bridge(self.sock, self.ns.name, self.veth.a, transport=self.transport,
-                                   xdp_mode=self.mode, copy=self.engine, cpu=self.cpu, **ids)
+                                   xdp_mode=self.mode, engine=self.engine, cpu=self.cpu,
+                                   **engine_check.our_settings(self.engine), **ids)
         self.tester.wait_connected(30)      # runs our event loop: accepts the bridge
         self.bridge.wait_for(r"^connected$", 30)
 
@@ -177,6 +182,22 @@ class Lab:
         if self.tester is not None:
             self.tester.close()
         self.ns.close()
+
+    def finish(self):
+        """Close, then fail the test unless, on a DSA engine, both of our
+        interfaces (tester and bridge) copied every byte through DSA."""
+        self.close()
+        if not engine_check.uses_dsa(self.engine):
+            return
+        bridge = [json.loads(ln.split(" ", 1)[1]) for ln in self.bridge.lines
+                  if ln.startswith("engine ")]
+        assert bridge, "the bridge did not report its engine counters"
+        for who, eng in (("tester", self.tester.last_stats()["engine"]), ("bridge", bridge[-1])):
+            t = engine_check.totals([engine_check.Snapshot(eng)])
+            problem = engine_check.problem(t)
+            if problem:
+                raise engine_check.EngineCheckFailed(f"{who}: {problem}")
+            print(f"  {who}: {engine_check.summary(t)}")
 
 
 @pytest.fixture
@@ -319,6 +340,7 @@ def test_vectors_reach_xdp_counter(transport, copy, attach, mtu, programs, lab_f
                     for c in X.CLASSES if got.get(c) != expected.get(c))
         + "\n  " + lab.describe())
     assert not back and stats["veth_rx"] == "0", "the counter drops every frame: nothing comes back"
+    lab.finish()
 
 
 # ---- reflector -------------------------------------------------------------------
@@ -363,3 +385,4 @@ def test_xdp_tx_reflects_vectors_byte_exact(transport, copy, attach, programs, l
         pytest.fail(f"{len(got)} frames back, {len(want)} expected; first difference at frame {first}"
                     f" ({carried[first].name if first < len(carried) else '-'}); missing: {missing[:20]}"
                     f"\n  {lab.describe()}")
+    lab.finish()

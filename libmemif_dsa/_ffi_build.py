@@ -101,6 +101,7 @@ int memif_delete(memif_conn_handle_t *conn);
 int memif_request_connection(memif_conn_handle_t conn);
 int memif_poll_event(memif_socket_handle_t sock, int timeout);
 int memif_set_rx_mode(memif_conn_handle_t conn, memif_rx_mode_t rx_mode, uint16_t qid);
+int memif_get_queue_efd(memif_conn_handle_t conn, uint16_t qid, int *fd);
 int memif_get_details(memif_conn_handle_t conn, memif_details_t *md, char *buf, ssize_t buflen);
 
 struct mdsa_engine_counters { @ENGINE_COUNTERS@

@@ -1,9 +1,11 @@
+# SPDX-License-Identifier: Apache-2.0
 """`memif-dsa certify`: run the conformance suite (conformance/ in the
 source tree, with pytest) against a peer and print the certification
 matrix.  Exit status: pytest's (0 only when nothing failed)."""
 
 import importlib.util
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -90,6 +92,9 @@ def run(a):
         return 2
     report = Path(a.report or os.path.join("reports", f"certify-{a.peer}")).resolve()
     env, extra = environment(suite)
+    env = dict(env or os.environ)
+    # the report names the command the user typed, not the pytest run behind it
+    env["MEMIF_DSA_CERTIFY_COMMAND"] = shlex.join(["memif-dsa", *sys.argv[1:]])
     rc = subprocess.call(command(a, suite, report, extra), env=env)
     matrix = report / "matrix.md"
     if matrix.exists():

@@ -108,6 +108,31 @@ def test_threshold_keeps_small_copies_on_the_cpu(make_pair):
     assert eng["bytes_offloaded"] < eng["bytes"]
 
 
+def test_default_threshold_keeps_small_copies_on_the_cpu(make_pair):
+    """The default (256 bytes, dsa_threshold=None): small frames stay on the
+    CPU, larger ones go to DSA -- the split the conformance suite's DSA
+    cells must not have (they run at 0)."""
+    a, b = make_pair(engine="dsa-emu", buffer_size=2048)
+    pkts = [b"s" * 100] * 10 + [b"L" * 1500] * 10
+    assert_same_packets(pkts, transfer(b, a, pkts))
+    eng = b.stats()["engine"]
+    assert eng["cpu_small"] == 10 and eng["cpu_fallbacks"] == 0
+    assert eng["bytes_offloaded"] == 10 * 1500 and eng["bytes"] == 10 * 100 + 10 * 1500
+    assert eng["descriptors"] == 10
+
+
+def test_full_queue_copies_are_fallbacks_with_their_reason(make_pair):
+    a, b = make_pair(engine="dsa-emu", dsa_config="mode=shared,retries=0,qfull_rate=0.5,seed=3",
+                     dsa_threshold=0)
+    pkts = packets(5, n=200, top=3000)
+    assert_same_packets(pkts, transfer(b, a, pkts))
+    eng = b.stats()["engine"]
+    assert eng["fallback_queue_full"] > 0 and eng["queue_full"] > 0
+    assert eng["cpu_fallbacks"] == eng["fallback_queue_full"] + eng["fallback_errors"]
+    assert eng["emu_faults"] == eng["refusals"] + eng["partial_completions"] + eng["errors"]
+    assert eng["state"] == "normal" and eng["state_reason"] == ""
+
+
 def test_engine_choice_errors_are_clear(sock):
     with pytest.raises(ValueError, match="engine='dsa-hw'.*DSA"):
         Interface("primary", sock, engine="dsa-hw")

@@ -1,9 +1,18 @@
-"""The conformance suite, run against deliberately broken peers
-(fixtures/broken/reflector.py through the `command` adapter), must fail
-and say why: the first differing offset or the rule broken, with pcaps of
-what was sent and received.  The same reflector without a defect passes,
-so the failures come from the defects; a defect declared as known turns
-into a strict xfail, and a declared defect that is not there fails."""
+# SPDX-License-Identifier: Apache-2.0
+"""The conformance suite, run against deliberately broken peers, must fail
+and say why -- and each failure must come from a named test.
+
+Two kinds of broken peer, both run through the `command` adapter:
+- fixtures/broken/reflector.py (libmemif-dsa's Interface underneath):
+  payload and handshake defects (a lost byte, a flipped byte at a chain
+  boundary, two packets swapped, the secret ignored);
+- fixtures/broken/raw_peer.py (a whole memif peer in Python,
+  fixtures/scripted_peer.py): protocol mutations (a ring index published
+  before the bytes, MASK_INT ignored, a signal before publishing, a wrong
+  ring cookie, NEXT left on a last buffer, a skipped slot, a wrong secret
+  or mode accepted, a peer that stops reading while connected).
+The same peers without a defect pass, so the failures come from the
+defects."""
 
 import json
 import os
@@ -14,29 +23,37 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-BROKEN = REPO / "fixtures" / "broken" / "reflector.py"
-TEMPLATE = (f"{sys.executable} {BROKEN} --defect {{defect}} --role {{{{role}}}} "
-            "--socket {{socket}} --id {{id}} --mode {{mode}} [--secret {{secret}}] "
-            "--tx-queues {{tx_queues}} --rx-queues {{rx_queues}} --ring-size {{ring_size}} "
-            "--buffer-size {{buffer_size}} --rx-mode {{rx_mode}}")
+ARGS = ("--role {role} --socket {socket} --id {id} --mode {mode} [--secret {secret}] "
+        "--tx-queues {tx_queues} --rx-queues {rx_queues} --ring-size {ring_size} "
+        "--buffer-size {buffer_size} --rx-mode {rx_mode}")
 SPLIT = ["conformance/test_chaining.py::test_every_split_point", "-k", "128"]
 L2 = ["conformance/test_delivery.py::test_every_vector", "-k", "l2 and not l2_"]
 SECRET = ["conformance/test_handshake.py::test_secret", "-k", "different or (same and not 24)"]
 
 
-def run_suite(tmp_path, defect, selection, known_defects=None):
-    """pytest conformance against the broken reflector: (exit code, the
+def reflector(defect):
+    return f"{sys.executable} {REPO / 'fixtures/broken/reflector.py'} --defect {defect} {ARGS}"
+
+
+def raw_peer(mutation):
+    return f"{sys.executable} {REPO / 'fixtures/broken/raw_peer.py'} --mutation {mutation} {ARGS}"
+
+
+def run_suite(tmp_path, template, selection, name="broken", capabilities=None, timeouts=None,
+              engines="cpu"):
+    """pytest conformance against a command peer: (exit code, the
     certification document, the report dir, pytest's output)."""
-    spec = {"name": f"broken-{defect}", "ready": "^ready:", "connected": "^connected",
-            "disconnected": "^disconnected: (.*)",
-            "capabilities": {"known_defects": known_defects or {}}}
+    spec = {"name": name, "ready": "^ready:", "connected": "^connected",
+            "disconnected": "^disconnected: (.*)", "capabilities": capabilities or {}}
+    if timeouts:
+        spec["timeouts"] = timeouts
     tmp_path.mkdir(parents=True, exist_ok=True)
     caps = tmp_path / "caps.json"
     caps.write_text(json.dumps(spec))
     report = tmp_path / "report"
     cmd = [sys.executable, "-m", "pytest", *selection, "-p", "no:cacheprovider", "-q",
-           "-p", "no:xdist", "--peer", "command", "--peer-cmd", TEMPLATE.format(defect=defect),
-           "--peer-caps", str(caps), "--engines", "cpu", "--report", str(report)]
+           "-p", "no:xdist", "--peer", "command", "--peer-cmd", template,
+           "--peer-caps", str(caps), "--engines", engines, "--report", str(report)]
     r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
     doc_path = report / "certification.json"
     assert doc_path.exists(), f"no certification report; pytest said:\n{r.stdout}\n{r.stderr}"
@@ -56,23 +73,25 @@ def assert_caught(doc, report, test, *phrases, pcaps=True):
     if pcaps:
         assert fails[test]["pcaps"], f"no pcap recorded for {test}"
         for path in fails[test]["pcaps"]:
-            assert os.path.getsize(path) > 24, f"{path} is empty"
-            assert Path(path).is_relative_to(report)
-    assert doc["result"] == "FAIL"
-    assert "**FAIL**" in (report / "matrix.md").read_text()
+            assert not os.path.isabs(path), f"{path}: pcap paths are relative to the report"
+            assert os.path.getsize(report / path) > 24, f"{path} is empty"
+    assert doc["result"] == "FAIL" and doc["verdict"].startswith("FAIL — ")
+    assert "**FAIL** — " in (report / "matrix.md").read_text()
     assert (report / "junit.xml").exists()
 
 
+# ---- payload and handshake defects (libmemif-dsa underneath) ------------------
+
 def test_a_correct_reflector_passes(tmp_path):
-    rc, doc, _, out = run_suite(tmp_path, "none", SPLIT[:1] + L2[:1] + SECRET[:1])
+    rc, doc, _, out = run_suite(tmp_path, reflector("none"), SPLIT[:1] + L2[:1] + SECRET[:1])
     assert rc == 0, out
-    assert doc["result"] == "PASS" and not failures(doc)
+    assert doc["result"].startswith("PASS") and not failures(doc)
     assert {t["outcome"] for t in doc["tests"]} == {"pass"} and len(doc["tests"]) >= 20
 
 
 @pytest.mark.parametrize("role", ["primary", "secondary"])
 def test_drop_last_byte_of_chains(tmp_path, role):
-    rc, doc, report, out = run_suite(tmp_path, "drop-last-byte", SPLIT + ["--roles", role])
+    rc, doc, report, out = run_suite(tmp_path, reflector("drop-last-byte"), SPLIT + ["--roles", role])
     assert rc == 1, out
     # packet 69 is the first chained one: 60 + 69 = 129 bytes over 128-byte buffers
     assert_caught(doc, report, f"test_every_split_point[peer-{role}-cpu-128]",
@@ -81,7 +100,7 @@ def test_drop_last_byte_of_chains(tmp_path, role):
 
 
 def test_flip_a_byte_at_the_chain_boundary(tmp_path):
-    rc, doc, report, out = run_suite(tmp_path, "flip-chain-boundary", SPLIT)
+    rc, doc, report, out = run_suite(tmp_path, reflector("flip-chain-boundary"), SPLIT)
     assert rc == 1, out
     for role in ("primary", "secondary"):
         assert_caught(doc, report, f"test_every_split_point[peer-{role}-cpu-128]",
@@ -90,7 +109,7 @@ def test_flip_a_byte_at_the_chain_boundary(tmp_path):
 
 
 def test_swap_two_packets(tmp_path):
-    rc, doc, report, out = run_suite(tmp_path, "swap", L2)
+    rc, doc, report, out = run_suite(tmp_path, reflector("swap"), L2)
     assert rc == 1, out
     for role in ("primary", "secondary"):
         assert_caught(doc, report, f"test_every_vector[peer-{role}-cpu-l2]",
@@ -98,7 +117,7 @@ def test_swap_two_packets(tmp_path):
 
 
 def test_ignore_the_secret(tmp_path):
-    rc, doc, report, out = run_suite(tmp_path, "ignore-secret", SECRET)
+    rc, doc, report, out = run_suite(tmp_path, reflector("ignore-secret"), SECRET)
     assert rc == 1, out
     assert_caught(doc, report, "test_secret[peer-primary-different]",
                   "rule broken: a primary with secret 'conformance-s3cret' accepted a secondary "
@@ -107,15 +126,88 @@ def test_ignore_the_secret(tmp_path):
                   "the link did not come up: secret required", pcaps=False)
 
 
-def test_a_known_defect_is_a_strict_xfail(tmp_path):
-    known = {"chaining/test_every_split_point": "drops the last byte of chained packets"}
-    rc, doc, _, out = run_suite(tmp_path / "broken", "drop-last-byte", SPLIT, known)
+# ---- protocol mutations (a memif peer in Python) -------------------------------
+
+BOTH = ["primary", "secondary"]
+# mutation -> (roles it can play, selection, the test that must fail, phrases of its reason, pcaps)
+MUTANTS = {
+    "index-before-bytes": (
+        ["secondary"], L2, "test_every_vector[peer-secondary-cpu-l2]",
+        ["packet 0 of ", "(l2/0000): first difference at offset 0",
+         "(0x02 expected, 0xee received)"], True),
+    "ignore-mask-int": (
+        BOTH, ["conformance/test_interrupt_polling.py::test_rx_mode_combination", "-k",
+               "ours-polling and peer-interrupt"],
+        "test_rx_mode_combination[peer-primary-cpu-ours-polling-peer-interrupt]",
+        ["rule broken: we poll (MASK_INT set on our rx ring) yet the peer signalled our ring's "
+         "eventfd"], False),
+    "kick-before-publish": (
+        BOTH, ["conformance/test_interrupt_polling.py::test_peer_signals_after_publishing"],
+        "test_peer_signals_after_publishing[peer-secondary]",
+        ["rule broken: the peer signalled our ring before publishing reply 0 and did not signal "
+         "after publishing it"], False),
+    "wrong-cookie": (
+        ["secondary"], ["conformance/test_handshake.py::test_connects"],
+        "test_connects[peer-secondary]",
+        ["the link did not come up", "(our primary: wrong cookie on rx ring 0)"], False),
+    "next-on-last-buffer": (
+        BOTH, SPLIT, "test_every_split_point[peer-primary-cpu-128]",
+        ["packet 69 of 455: first difference at offset 129 = buffer 1 of the chain, byte 1 with "
+         "128-byte buffers; 129 bytes expected, 259 received; 130 byte(s) were appended"], True),
+    "skip-slot": (
+        BOTH, L2, "test_every_vector[peer-secondary-cpu-l2]",
+        ["packet 2 of ", "(l2/0002): first difference at offset 0"], True),
+    "accept-wrong-secret": (
+        ["primary"], ["conformance/test_handshake.py::test_secret", "-k", "different"],
+        "test_secret[peer-primary-different]",
+        ["rule broken: a primary with secret 'conformance-s3cret' accepted a secondary with "
+         "'not-the-secret'"], False),
+    "accept-wrong-mode": (
+        ["primary"], ["conformance/test_handshake.py::test_mode_mismatch", "-k", "ethernet-vs-ip"],
+        "test_mode_mismatch[peer-primary-ethernet-vs-ip]",
+        ["rule broken: a primary in ethernet mode accepted a secondary in ip mode"], False),
+}
+
+
+def test_a_correct_raw_peer_passes(tmp_path):
+    """The Python peer without a mutation passes every test the mutants fail."""
+    selection = sorted({s[0] for _, s, *_ in MUTANTS.values()})
+    rc, doc, _, out = run_suite(tmp_path, raw_peer("none"), selection, name="raw-none")
     assert rc == 0, out
-    outcomes = {t["outcome"] for t in doc["tests"]}
-    assert outcomes == {"xfail"}, doc["tests"]
-    assert all("drops the last byte" in t["reason"] for t in doc["tests"])
-    # the same declaration against a peer without the defect: XPASS(strict) fails
-    rc, doc, _, out = run_suite(tmp_path / "fixed", "none", SPLIT, known)
+    assert not failures(doc) and {t["outcome"] for t in doc["tests"]} == {"pass"}
+    assert len(doc["tests"]) >= 40
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTANTS))
+def test_mutant_is_caught(tmp_path, mutation):
+    roles, selection, test, phrases, pcaps = MUTANTS[mutation]
+    rc, doc, report, out = run_suite(tmp_path, raw_peer(mutation), selection + ["--roles", ",".join(roles)],
+                                     name=f"raw-{mutation}", capabilities={"roles": roles})
     assert rc == 1, out
-    assert {t["outcome"] for t in doc["tests"]} == {"fail"}
-    assert all("XPASS(strict)" in t["reason"] for t in doc["tests"])
+    assert_caught(doc, report, test, *phrases, pcaps=pcaps)
+
+
+def test_a_peer_that_stops_reading_fails_and_the_run_goes_on(tmp_path):
+    """Connected but no longer taking packets, with our ring full: the
+    exchange gives up after timeouts.idle with the state it saw; with a
+    longer idle, the per-test limit (timeouts.test) ends the test instead,
+    naming what it was waiting for.  Either way one failure, the peer's
+    output kept, and the next test runs."""
+    wrap = "conformance/test_chaining.py::test_chains_across_the_ring_wrap"
+    later = "conformance/test_handshake.py::test_connects"
+    for name, timeouts, phrase in (
+            ("idle", {"idle": 3}, "the peer stopped taking packets while connected: "),
+            ("limit", {"idle": 120, "test": 6}, "the test did not finish within its 6 s limit "
+                                               "(timeouts.test) while awaiting packets back from "
+                                               "the peer on queue 0 (")):
+        rc, doc, report, out = run_suite(tmp_path / name, raw_peer("stop-reading"),
+                                         [wrap, later, "--roles", "secondary"], timeouts=timeouts)
+        assert rc == 1, out
+        assert_caught(doc, report, "test_chains_across_the_ring_wrap[peer-secondary-cpu]", phrase,
+                      pcaps=False)
+        hung = failures(doc)["test_chains_across_the_ring_wrap[peer-secondary-cpu]"]
+        assert "ready: secondary connecting to" in hung["peer_output"]
+        outcomes = {t["nodeid"].split("::", 1)[1]: t["outcome"] for t in doc["tests"]}
+        assert outcomes["test_connects[peer-secondary]"] == "pass", outcomes
+        junit = (report / "junit.xml").read_text()
+        assert 'errors="0"' in junit and 'failures="1"' in junit

@@ -185,6 +185,14 @@ void ring_desc_prefetch_w(struct mqueue *q, uint16_t from, uint16_t n)
     }
 }
 
+/* The engine broke: its own reason (a DSA engine that gave up on a hung
+ * device says why) becomes the interface's disconnect reason. */
+int ring_engine_failed(struct mqueue *q)
+{
+    const char *why = q->cp->engine->ctr.state_reason;
+    return violation(q, why[0] ? why : "copy engine failed");
+}
+
 int ring_rx_avail(struct mqueue *q, uint16_t *n)
 {
     if (q->primary) {
@@ -353,7 +361,7 @@ int ring_tx_reap(struct mqueue *q, bool wait)
         if (r == 0)
             break;
         if (r < 0)
-            return violation(q, "copy engine failed");
+            return ring_engine_failed(q);
         idx = p->index;
         q->inflight_tail++;
         any = true;

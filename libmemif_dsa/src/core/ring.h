@@ -153,6 +153,8 @@ bool ring_rx_polling(const struct mqueue *q);
 /* Publish tx bursts whose copies completed (`wait`: all of them).
  * 0, or -1 when the engine failed. */
 int ring_tx_reap(struct mqueue *q, bool wait);
+/* The copy engine failed: sets q->fault to the engine's reason; returns -1. */
+int ring_engine_failed(struct mqueue *q);
 
 /* ---- the libmemif zero-copy buffer API (ring_zc.c) ---------------------- */
 

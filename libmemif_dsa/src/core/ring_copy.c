@@ -10,7 +10,7 @@ static int submit(struct mqueue *q, uint32_t nops, uint64_t *ticket)
 {
     struct copier *cp = q->cp;
     if (cp->engine->ops->submit(cp->engine, cp->ops, nops, ticket) < 0) {
-        q->fault = "copy engine failed";
+        ring_engine_failed(q);
         return -1;
     }
     cp->submitted++;
@@ -216,7 +216,7 @@ int ring_rx_copy(struct mqueue *q, uint8_t *buf, size_t buflen, uint32_t *lens, 
     if (nops) {
         uint64_t t;
         if (submit(q, nops, &t) || mdsa_engine_wait(q->cp->engine, t)) {
-            q->fault = "copy engine failed";
+            ring_engine_failed(q);
             return MEMIF_ERR_DISCONNECTED;
         }
     }
