@@ -14,13 +14,6 @@ from .runner import Runner, Timing, cpus
 from .sample import GBPS_DEFINITION
 
 
-def _positive_int(text):
-    v = int(text, 0)
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return v
-
-
 def _int_list(text):
     try:
         return [int(x) for x in text.split(",") if x.strip()]
@@ -33,6 +26,7 @@ def _name_list(text):
 
 
 def add_parser(sub):
+    from ..cli import _positive_int  # the command's own parser helpers (cli imports us first)
     p = sub.add_parser(
         "bench", help="throughput benchmark: frame sizes, queues, engines, data paths, DPDK",
         description="Transmitter and receiver in separate processes, pinned, polling; every "
