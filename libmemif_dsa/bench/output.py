@@ -67,7 +67,7 @@ def table(rows, targets=(), notes=(), ab=()):
         for t in targets:
             d = "p->s" if t["direction"].startswith("primary") else "s->p"
             r = ("not measured" if t["ratio_median"] is None else
-                 f"{t['ratio_median']:.2f} [{t['ratio_min']:.2f}-{t['ratio_max']:.2f}]")
+                 f"{t['ratio_median']:.3f} [{t['ratio_min']:.2f}-{t['ratio_max']:.2f}]")
             verdict = {True: "met", False: "NOT met", None: ""}[t["met"]]
             what = t["target"] + (f" ({t['variant']} {t['size']} B)" if "variant" in t else "")
             extra = f"  ({t['note']})" if t.get("note") else ""
