@@ -171,8 +171,11 @@ void ring_desc_prefetch_w(struct mqueue *q, uint16_t from, uint16_t n)
     bool w = have_prefetchw();
     for (uint16_t k = 0; k < n; k++) {
         const volatile memif_desc_t *d = &q->ring->desc[(uint16_t)(from + k) & q->mask];
-        if (k && ((uintptr_t)d & (MEMIF_CACHELINE - 1)))
-            continue; /* one per cache line */
+        /* whole lines inside the range only: a line shared with slots the
+         * peer is writing now stays where it is */
+        if (((uintptr_t)d & (MEMIF_CACHELINE - 1)) ||
+            (uint16_t)(n - k) < MEMIF_CACHELINE / sizeof(memif_desc_t))
+            continue;
 #if defined(__x86_64__) || defined(__i386__)
         if (w)
             __asm__ __volatile__("prefetchw %0" ::"m"(*(const volatile char *)d));
