@@ -3,9 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -141,51 +138,6 @@ static inline int violation(struct mqueue *q, const char *why)
 {
     q->fault = why;
     return -1;
-}
-
-/* On an M2S ring both sides write every descriptor of every packet: the
- * secondary on refill, the primary on transmit.  Each reads the line first
- * and writes it later, so without help a line moves twice per side and
- * lap (a read miss, then an upgrade to write it) where an S2M descriptor,
- * written by the secondary only, moves once: the primary->secondary
- * direction pays double for its descriptors.  Prefetching the burst's
- * lines for writing takes each in one transfer, and the misses of a burst
- * overlap instead of coming one by one. */
-static bool have_prefetchw(void)
-{
-    static int have = -1; /* racy first use is benign: every thread finds the same */
-    if (have < 0) {
-#if defined(__x86_64__) || defined(__i386__)
-        unsigned a, b, c, d;
-        /* PREFETCHW: CPUID 0x80000001 ECX bit 8 (AMD always, Intel since Broadwell) */
-        have = __get_cpuid(0x80000001, &a, &b, &c, &d) && (c & (1u << 8));
-#else
-        have = 1;
-#endif
-    }
-    return have;
-}
-
-void ring_desc_prefetch_w(struct mqueue *q, uint16_t from, uint16_t n)
-{
-    bool w = have_prefetchw();
-    for (uint16_t k = 0; k < n; k++) {
-        const volatile memif_desc_t *d = &q->ring->desc[(uint16_t)(from + k) & q->mask];
-        /* whole lines inside the range only: a line shared with slots the
-         * peer is writing now stays where it is */
-        if (((uintptr_t)d & (MEMIF_CACHELINE - 1)) ||
-            (uint16_t)(n - k) < MEMIF_CACHELINE / sizeof(memif_desc_t))
-            continue;
-#if defined(__x86_64__) || defined(__i386__)
-        if (w)
-            __asm__ __volatile__("prefetchw %0" ::"m"(*(const volatile char *)d));
-        else
-            __builtin_prefetch((const void *)d, 0, 3);
-#else
-        (void)w;
-        __builtin_prefetch((const void *)d, 1, 3);
-#endif
-    }
 }
 
 /* The engine broke: its own reason (a DSA engine that gave up on a hung

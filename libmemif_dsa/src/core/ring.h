@@ -125,9 +125,6 @@ void ring_release(struct mqueue *q, const struct mdsa_alloc *al);
 
 /* ---- index math and descriptors (ring.c) ------------------------------- */
 
-/* Take the cache lines of descriptors [from, from + n) for writing, all at
- * once, before a burst reads and then writes them (ring.c explains why). */
-void ring_desc_prefetch_w(struct mqueue *q, uint16_t from, uint16_t n);
 /* rx: packets available (validated).  0, or -1 on a violation. */
 int ring_rx_avail(struct mqueue *q, uint16_t *n);
 /* tx: free slots from `from` (validated).  0, or -1 on a violation. */

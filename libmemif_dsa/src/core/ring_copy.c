@@ -68,8 +68,6 @@ static int tx_build(struct mqueue *q, const uint8_t *data, const uint32_t *lens,
     uint16_t ns;
     if (ring_tx_free(q, *slot, &ns))
         return MEMIF_ERR_DISCONNECTED;
-    if (q->primary) /* M2S: read below, written with each packet */
-        ring_desc_prefetch_w(q, *slot, ns < count ? ns : count);
     size_t off = 0;
     for (; *pk < count; (*pk)++) {
         uint32_t len = lens[*pk], first = *nops;
@@ -169,8 +167,6 @@ static int rx_collect(struct mqueue *q, uint16_t n, uint8_t *buf, size_t buflen,
                       size_t *need)
 {
     uint16_t end = (uint16_t)(q->last + n);
-    if (!q->primary) /* M2S: read below, rewritten at refill */
-        ring_desc_prefetch_w(q, *slot, n < max ? n : max);
     while (*pk < max && *slot != end) {
         uint16_t s;
         uint64_t total;

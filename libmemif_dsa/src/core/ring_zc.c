@@ -49,8 +49,6 @@ int ring_zc_alloc(struct mqueue *q, memif_buffer_t *bufs, uint16_t count, uint16
         return MEMIF_ERR_DISCONNECTED;
     if (!ns)
         ring_idle(); /* full: the caller will ask again at once */
-    if (q->primary) /* M2S: we read these descriptors now and write them at tx */
-        ring_desc_prefetch_w(q, slot, ns < count ? ns : count);
     while (pk < count && ns) {
         int r = alloc_packet(q, bufs, &out, &slot, &ns, size);
         if (r < 0)
@@ -137,8 +135,6 @@ int ring_zc_rx(struct mqueue *q, memif_buffer_t *bufs, uint16_t count, uint16_t 
     if (!n)
         ring_idle(); /* empty: the caller will ask again at once */
     uint16_t k = n < count ? n : count;
-    if (!q->primary) /* M2S: we read these descriptors now and rewrite them at refill */
-        ring_desc_prefetch_w(q, q->last, k);
     for (uint16_t i = 0; i < k; i++) {
         uint16_t slot = (uint16_t)(q->last + i);
         uint32_t len;
