@@ -33,6 +33,9 @@ def test_default_plan_covers_sizes_directions_paths_and_a_short_queue_sweep():
         (1500, P2S, 2), (1500, S2P, 2)}
     assert any("share cores" in n for n in p.notes)  # 2 queue pairs on 2 cores
     assert p.runs() == 3 * 3 * len(p.cells)
+    # each sweep cell runs right after its one-queue cell: its ratio is a pair made seconds apart
+    labels = [c.label() for c in p.cells]
+    assert labels.index("1500 B p->s q2") == labels.index("1500 B p->s q1") + 1
 
 
 def test_full_plan_sweeps_every_size_and_scales_at_the_seeds_sizes():

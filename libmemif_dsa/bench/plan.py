@@ -166,21 +166,23 @@ def make_plan(sizes=None, engines=None, paths=("copy", "zc"), directions=DIRECTI
         return out
 
     cells, variants = [], {}
+
+    def add(cell, vs):
+        if cell not in variants:
+            cells.append(cell)
+            variants[cell] = vs
+
     for size in sizes:
         for d in directions:
-            cell = Cell(size, d, 1, buffer_size)
             vs = ours_variants()
             if vs_dpdk and size <= DPDK_MAX_SIZE and size <= buffer_size:
                 vs += [Variant(n) for n in DPDK_VARIANTS]
-            cells.append(cell)
-            variants[cell] = vs
-    for size in scaling_sizes:
-        for d in directions:
-            for q in queues:
-                cell = Cell(size, d, q, buffer_size)
-                if cell not in variants:
-                    cells.append(cell)
-                    variants[cell] = ours_variants()
+            add(Cell(size, d, 1, buffer_size), vs)
+            # the queue sweep right after its one-queue cell, so that its
+            # ratios against one queue pair are runs made seconds apart
+            if size in scaling_sizes:
+                for q in queues:
+                    add(Cell(size, d, q, buffer_size), ours_variants())
     if vs_dpdk and any(s > DPDK_MAX_SIZE for s in sizes):
         notes.append("testpmd runs frames up to 1500 B only: DPDK 22.11's memif loses or "
                      "corrupts chained packets under back-pressure (docs/dpdk.md)")
