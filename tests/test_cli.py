@@ -50,7 +50,7 @@ def test_bench_old_engine_flag_still_works_with_a_warning():
 
 
 def test_reflect_old_copy_flag_still_works_with_a_warning(sock):
-    from fixtures.reflector import start_reflector
+    from memif_conformance.reflector import start_reflector
     p = start_reflector("primary", sock, copy="cpu")
     try:
         assert "memif-dsa reflect: --copy is deprecated, use --engine" in p.lines

@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """The fuzzers' seed corpus (tests/fuzz/corpus/, written by
 tests/fuzz/make_corpus.py) holds every hostile case of
-fixtures/hostile_cases.py, recorded handshakes in both roles, and every
+memif_conformance/hostile_cases.py, recorded handshakes in both roles, and every
 past finding, each documented.  The fuzzing itself is lane 20-fuzz."""
 
 import pathlib
 import re
 
-from fixtures import hostile_cases as C
+from memif_conformance import hostile_cases as C
 
 FUZZ = pathlib.Path(__file__).resolve().parent / "fuzz"
 CORPUS = FUZZ / "corpus"

@@ -11,8 +11,8 @@ import struct
 
 import pytest
 
-from fixtures import hostile as H
-from fixtures import hostile_cases as C
+from memif_conformance import hostile as H
+from memif_conformance import hostile_cases as C
 from libmemif_dsa import Interface, MemifError
 from libmemif_dsa.interface import dispatch_all
 from memif_helpers import assert_same_packets, transfer, unique_socket
@@ -84,7 +84,7 @@ def primary():
 
 
 def play(h, case):
-    """Replay a fixtures.hostile_cases case; the last answer (DISCONNECT reason, ACK, ...)."""
+    """Replay a memif_conformance.hostile_cases case; the last answer (DISCONNECT reason, ACK, ...)."""
     answer = None
     for step in case.steps:
         if isinstance(step, C.Poke):

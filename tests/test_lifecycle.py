@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from fixtures.reflector import start_reflector
+from memif_conformance.reflector import start_reflector
 from libmemif_dsa import Interface, MemifError
 from libmemif_dsa.interface import dispatch_all
 from memif_helpers import assert_same_packets, transfer, unique_socket

@@ -2,7 +2,7 @@
 """The soak (`memif-dsa soak`, src/tools/soak.c): a short run per engine
 loses, corrupts, duplicates, reorders and misroutes nothing, and the
 checker really counts each of those (mistakes injected by the sender).
-The 10^7-packet run per engine is the nightly lane ci/lanes/90-soak-nightly."""
+The 10^7-packet run per engine is the nightly lane ci/lanes/80-soak-nightly."""
 
 import json
 import subprocess

@@ -31,13 +31,23 @@ def testpmd_path():
     return shutil.which("dpdk-testpmd")
 
 
-def testpmd_version():
+def testpmd_version(testpmd):
+    """The DPDK version of this testpmd binary, from its own EAL ("RTE
+    Version: 'DPDK 22.11.11'", printed by -v at start-up), or None.  Not
+    the installed package's: a vendor may point the adapter at a build of
+    their own.  (The conformance suite's dpdk peer uses this one too.)"""
+    prefix = f"mdsa-version-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
-        out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "dpdk-dev"],
-                             capture_output=True, text=True, timeout=10).stdout.strip()
+        r = subprocess.run([testpmd, "-v", "--no-huge", "--no-pci", "-m", "64", "--lcores=0@0",
+                            f"--file-prefix={prefix}", "--", "--help"],
+                           capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+        out = r.stdout + r.stderr
     except (OSError, subprocess.SubprocessError):
-        out = ""
-    return out or "unknown"
+        return None
+    finally:
+        shutil.rmtree(os.path.join(RUNTIME_DIR, prefix), ignore_errors=True)
+    m = re.search(r"RTE Version: 'DPDK ([0-9][^']*)'", out)
+    return m.group(1) if m else None
 
 
 def unavailable():

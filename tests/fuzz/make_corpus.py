@@ -6,7 +6,7 @@
   sits between a libmemif-dsa secondary and a libmemif-dsa primary and
   writes down every message (and the kind and size of every fd) each side
   receives, as the control fuzzers' records (fuzz_common.h).
-* Every hostile case of fixtures/hostile_cases.py, in the same format.
+* Every hostile case of memif_conformance/hostile_cases.py, in the same format.
 * Hand-built inputs for the data-path and DSA-emulator fuzzers: a valid
   layout and packets both ways; valid descriptors of every opcode.
 
@@ -25,8 +25,8 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-from fixtures import hostile as H  # noqa: E402
-from fixtures import hostile_cases as C  # noqa: E402
+from memif_conformance import hostile as H  # noqa: E402
+from memif_conformance import hostile_cases as C  # noqa: E402
 from libmemif_dsa import Interface  # noqa: E402
 from libmemif_dsa.interface import dispatch_all  # noqa: E402
 
