@@ -263,6 +263,15 @@ def test_machine_model_measures_its_line_and_caps_at_the_device_bandwidth():
     assert model.machine_model(rows[:1], P2S) is None
 
 
+def test_machine_model_never_fits_a_negative_copy_cost():
+    # a noisy run: the 64-byte median came out slower than the 1500-byte one
+    rows = [{"variant": "cpu", "direction": P2S, "queues": 1, "runs": 3, "size": size,
+             "buffer_size": 2048, "mpps_median": mpps} for size, mpps in ((64, 2.0), (1500, 4.0))]
+    prm = model.machine_model(rows, P2S)["parameters"]
+    assert prm["copy_ns_per_byte"]["value"] == 0.0
+    assert prm["fixed_ns"]["value"] == pytest.approx(250) and "negative" in prm["fixed_ns"]["note"]
+
+
 # ---- nightly baselines ----------------------------------------------------------
 
 def _doc(ratio):

@@ -214,7 +214,13 @@ def machine_model(rows, direction, burst=64, threshold=256, sizes=None):
     xs = sorted(cpu)
     buf = cpu[xs[0]]["buffer_size"]
     # time per packet at the bottleneck = 1 / rate (both sides busy-poll)
-    a, b = _line_fit(xs, [1e3 / cpu[s]["mpps_median"] for s in xs])  # ns, ns per byte
+    ys = [1e3 / cpu[s]["mpps_median"] for s in xs]
+    a, b = _line_fit(xs, ys)  # ns, ns per byte
+    fit = "intercept of a least-squares line through 1/rate of the cpu runs"
+    if b < 0:  # a copy cannot get cheaper with size: the medians are noise, not a line
+        a, b = min(ys), 0.0
+        fit = ("the fastest cpu run's 1/rate: the least-squares slope came out negative (the "
+               "run's medians are too noisy for a line), so the copy cost is taken as 0")
     a = max(a, 0.0)
     emu = {r["size"]: r for r in rows if r["variant"] == "dsa-emu" and r["direction"] == direction
            and r["queues"] == 1 and r["runs"] and r["size"] in cpu and r["size"] >= threshold}
@@ -226,7 +232,7 @@ def machine_model(rows, direction, burst=64, threshold=256, sizes=None):
     bw = _v(DSA_BANDWIDTH_GBS)
     params = {
         "fixed_ns": param(a, "measured", "per-packet time of our path with the CPU engine at size "
-                          "0: intercept of a least-squares line through 1/rate of the cpu runs"),
+                          "0: " + fit),
         "copy_ns_per_byte": param(b, "measured", "slope of that line: CPU copy cost per byte"),
         "descriptor_ns": param(d_hi, "measured",
                                "upper bound of the per-copy descriptor work: the emulator's "
