@@ -120,6 +120,10 @@ def build_plan(a, ncpu):
     return p, hw
 
 
+def _testpmd_version():
+    return dpdk.testpmd_version(dpdk.testpmd_path()) or "unknown"
+
+
 def _out_dir(a):
     if a.out:
         return a.out
@@ -166,7 +170,7 @@ def cmd_bench(a):
                     ring_size=a.ring_size, buffer_size=a.buffer_size, warmup=a.warmup,
                     duration=a.duration, baseline=p.baseline.label, vs=a.vs, ab=a.ab,
                     dsa_config=a.dsa_config, dsa_threshold=threshold,
-                    testpmd=(dpdk.testpmd_version(dpdk.testpmd_path()) or "unknown") if a.vs == "dpdk" else None),
+                    testpmd=_testpmd_version() if a.vs == "dpdk" else None),
         definitions=dict(output.DEFINITIONS, gbps=GBPS_DEFINITION),
         variants={v: plan.VARIANT_TEXT[v.split("@")[0]] for v in {r["variant"] for r in rows}},
         notes=p.notes, results=rows, targets=targets, ab=ab,
