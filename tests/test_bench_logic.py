@@ -299,3 +299,32 @@ def test_machine_class_and_perf_output_parsing():
     text = "123456,,cycles:u,1000,100.00,,\n<not supported>,,instructions,0,100.00,,\n"
     assert perf_parse(text) == {"cycles": 123456.0}
     assert not math.isnan(sum(perf_parse("1.5,msec,task-clock,1,100,,").values()))
+
+
+def test_lane_90_compares_the_bench_json_row_by_row(tmp_path):
+    """ci/nightly-compare (lane 90) reads reports/bench/bench.json as the
+    bench writes it: rows matched by workload and variant, buffer size
+    included (the MTU-9000 set), rows whose runs all failed left out."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def doc(mpps):
+        rows = []
+        for buf, m in ((2048, mpps), (9216, mpps * 2)):
+            rows.append({"size": 1500, "direction": P2S, "queues": 1, "buffer_size": buf,
+                         "variant": "cpu", "engine": "cpu", "mpps_median": m})
+        rows.append({"size": 64, "direction": S2P, "queues": 1, "buffer_size": 2048,
+                     "variant": "zc", "engine": "zc", "mpps_median": None})
+        return output.json_text({"results": rows})
+
+    for name, mpps in (("old", 2.0), ("new", 3.0)):
+        (tmp_path / name / "bench").mkdir(parents=True)
+        (tmp_path / name / "bench" / "bench.json").write_text(doc(mpps))
+    repo = Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, str(repo / "ci" / "nightly-compare"), str(tmp_path / "old"),
+                        str(tmp_path / "new")], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    lines = [x for x in r.stdout.splitlines() if "Mpps (" in x]
+    assert len(lines) == 2 and all(x.endswith("(1.50x)") for x in lines), r.stdout
+    assert any("buffer_size 9216" in x for x in lines) and not any("zc" in x for x in lines)
