@@ -72,7 +72,8 @@ def test_vs_dpdk_runs_testpmd_in_both_roles(tmp_path):
     got = {(x["variant"], x["direction"]) for x in doc["results"] if x["runs"]}
     for v in ("testpmd", "testpmd>ours", "ours>testpmd"):
         for d in ("primary->secondary", "secondary->primary"):
-            assert (v, d) in got, (v, d, doc["results"])
+            assert (v, d) in got, (v, d, [(x["variant"], x["direction"], x["errors"])
+                                          for x in doc["results"]])
     assert doc["config"]["testpmd"] != "unknown"
     t = [x for x in doc["targets"] if x["denominator"] == "testpmd" and x["size"] == 64]
     assert len(t) == 2 and all(x["ratio_median"] > 0 for x in t)

@@ -19,11 +19,16 @@ import subprocess
 import time
 import uuid
 
-from .ours import TX_SLACK, OursWorker, placement, worker_config
+from .ours import OursWorker, placement, worker_config
 from .proc import Child
 from .sample import from_threads, rates
 
 RUNTIME_DIR = "/var/run/dpdk"
+# Our transmitter runs for a fixed time; testpmd's counters come over a pipe
+# from a main lcore that shares a CPU with a polling thread, and on a loaded
+# machine an answer can take hundreds of ms: the window must end before our
+# transmitter does (checked), so it runs this much past the window.
+TESTPMD_STATS_SLACK = 1.0
 PROMPT = r"testpmd> "
 
 
@@ -191,14 +196,19 @@ class DpdkPair:
             if isinstance(self.tx, Testpmd):
                 self.tx.start()
             else:
+                tx_end = time.monotonic() + t.warmup + t.duration + TESTPMD_STATS_SLACK
                 self.tx.command(cmd="tx", size=size, burst=t.burst,
-                                seconds=t.warmup + t.duration + TX_SLACK)
+                                seconds=t.warmup + t.duration + TESTPMD_STATS_SLACK)
             time.sleep(t.warmup)
             p0, b0, _, t0 = self.rx.stats()
             c0 = {p: p.cpu_seconds() for p in self.parts if isinstance(p, Testpmd)}
             time.sleep(t.duration)
             p1, b1, _, t1 = self.rx.stats()
             c1 = {p: p.cpu_seconds() for p in c0}
+            if not isinstance(self.tx, Testpmd) and t1 > tx_end:
+                # the window ran past our transmitter's end: its rate would be low, not slow
+                raise RuntimeError(f"testpmd answered its stats {t1 - tx_end:.2f} s after our "
+                                   f"transmitter stopped (a loaded machine): window discarded")
         finally:
             if isinstance(self.tx, Testpmd):
                 self.tx.stop()
