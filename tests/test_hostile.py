@@ -163,18 +163,6 @@ def test_hostile_secondary_handshake(primary, case):
     assert open_fds() == fds, "every fd the hostile peer sent was closed"
 
 
-def test_unsealable_region_is_refused(primary):
-    iface, name = primary
-    h = HostileSecondary(name, H.Memory(sealable=False))
-    try:
-        h.step(H.init())
-        assert h.step(H.add_region(0, h.mem.sizes[0]), [h.mem.fds[0]]) == \
-            "memory region fd cannot be sealed against shrinking"
-    finally:
-        h.close()
-    serves_a_good_peer(iface, name)
-
-
 def test_extra_fds_are_closed(primary):
     iface, name = primary
     fds = open_fds()
@@ -359,12 +347,14 @@ def test_stale_next_flags_from_an_or_ing_secondary(primary):
 # ---- a hostile primary against our secondary ------------------------------
 
 class HostilePrimary:
-    def __init__(self):
+    """A raw listener and our secondary (made with `kw`) connected to it."""
+
+    def __init__(self, **kw):
         self.name = unique_socket()
         self.srv = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.srv.bind("\0" + self.name[1:])
         self.srv.listen(4)
-        self.iface = Interface("secondary", self.name, reconnect_interval=None)
+        self.iface = Interface("secondary", self.name, reconnect_interval=None, **kw)
         conn, _ = self.srv.accept()
         self.peer = H.RawPeer(conn, dispatch_all)
         self.fds = []
@@ -414,7 +404,6 @@ class HostilePrimary:
 @pytest.mark.parametrize("hello,reason", [
     (H.hello(minv=0x0300, maxv=0x0300), "incompatible protocol version"),
     (H.hello(minv=0x0000, maxv=0x0100), "incompatible protocol version"),
-    (H.hello(max_region=0), "peer accepts too few regions"),
     (H.msg(H.ACK), "unexpected message received"),
     (H.connected(), "unexpected message received"),
     (H.msg(0x42), "unknown message type (0x42)"),
@@ -443,6 +432,19 @@ def test_hostile_primary_limits_are_honoured():
         assert {r[4] for r in rings} == {6}
         hp.iface.wait_connected(2)
         assert hp.iface.queues == (1, 2)
+    finally:
+        hp.close()
+
+
+def test_one_region_when_the_primary_allows_one():
+    """HELLO max_region 0 (one region): rings and buffers share it, as VPP's
+    copy mode lays them out."""
+    hp = HostilePrimary()
+    try:
+        regions, rings = hp.handshake(H.hello(max_region=0))
+        assert len(regions) == 1 and {r[2] for r in rings} == {0}
+        hp.iface.wait_connected(2)
+        assert [r["index"] for r in hp.iface.details()["regions"]] == [0]
     finally:
         hp.close()
 
