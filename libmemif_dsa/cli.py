@@ -55,7 +55,8 @@ def cmd_reflect(a):
     iface = Interface(a.role, a.socket, id=a.id, mode=a.mode, secret=a.secret, queues=a.queues,
                       tx_queues=a.tx_queues, rx_queues=a.rx_queues, ring_size=a.ring_size,
                       buffer_size=a.buffer_size, engine=engine, rx_mode=a.rx_mode,
-                      dsa_config=a.dsa_config, dsa_threshold=a.dsa_threshold, name="reflect")
+                      dsa_config=a.dsa_config, dsa_threshold=a.dsa_threshold, name="reflect",
+                      refuse_unsealed=a.refuse_unsealed)
     verb = "listening on" if a.role == "primary" else "connecting to"
     print(f"ready: {a.role} {verb} {a.socket} id {a.id} mode {a.mode} "
           f"engine {iface.engine_name}", flush=True)
@@ -187,6 +188,9 @@ def main(argv=None):
     p = sub.add_parser("reflect", help="serve a reflector peer: every packet goes back on its queue")
     _iface_options(p)
     p.add_argument("--burst", type=int, default=64, choices=range(1, 257), metavar="1..256")
+    p.add_argument("--refuse-unsealed", action="store_true",
+                   help="as primary, refuse secondary regions that cannot be sealed against "
+                        "shrinking (by default they are accepted and guarded)")
     p.set_defaults(func=cmd_reflect)
 
     p = sub.add_parser("bench", help="two-process, two-core throughput benchmark")
