@@ -18,6 +18,7 @@ import warnings
 import weakref
 
 from . import knobs
+from .knobs import check_int as _check_int
 from .low_level import check, ffi, lib, string
 
 ROLES = {"primary": 1, "master": 1, "secondary": 0, "slave": 0}
@@ -35,14 +36,6 @@ _UNSET = object()
 # Sockets alive in this process: waiting runs all their event loops, so both
 # ends of a loopback in one process make progress.
 _live_sockets = weakref.WeakSet()
-
-
-def _check_int(name, value, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if not lo <= value <= hi:
-        raise ValueError(f"{name} must be between {lo} and {hi}, got {value}")
-    return value
 
 
 def _check_choice(name, value, choices):

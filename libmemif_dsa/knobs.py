@@ -27,11 +27,12 @@ DEFAULT_LIMITS = {"max_region": 255, "max_m2s_ring": 255, "max_s2m_ring": 255,
 MAX_OFFSET = 1 << 20
 
 
-def _int(where, value, lo, hi):
+def check_int(name, value, lo, hi):
+    """`value` if it is an int in lo..hi, else TypeError/ValueError naming `name`."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{where} must be an int, not {type(value).__name__}")
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
     if not lo <= value <= hi:
-        raise ValueError(f"{where} must be between {lo} and {hi}, got {value}")
+        raise ValueError(f"{name} must be between {lo} and {hi}, got {value}")
     return value
 
 
@@ -52,16 +53,16 @@ def layout_struct(layout, buffer_size):
     if arr not in ARRANGEMENTS:
         raise ValueError(f"layout['arrangement'] must be one of {', '.join(ARRANGEMENTS)}; got {arr!r}")
     lo.arrangement = getattr(lib, ARRANGEMENTS[arr])
-    lo.ring_offset = _int("layout['ring_offset']", layout.get("ring_offset", 0), 0, MAX_OFFSET)
+    lo.ring_offset = check_int("layout['ring_offset']", layout.get("ring_offset", 0), 0, MAX_OFFSET)
     if lo.ring_offset % 8:
         raise ValueError(f"layout['ring_offset'] must be a multiple of 8, got {lo.ring_offset}")
-    lo.buffer_offset = _int("layout['buffer_offset']", layout.get("buffer_offset", 0), 0, MAX_OFFSET)
-    lo.headroom = _int("layout['headroom']", layout.get("headroom", 0), 0, buffer_size - 1)
+    lo.buffer_offset = check_int("layout['buffer_offset']", layout.get("buffer_offset", 0), 0, MAX_OFFSET)
+    lo.headroom = check_int("layout['headroom']", layout.get("headroom", 0), 0, buffer_size - 1)
     rotate = layout.get("rotate", False)
     if not isinstance(rotate, bool):
         raise TypeError("layout['rotate'] must be True or False")
     lo.rotate = int(rotate)
-    lo.m2s_length = _int("layout['m2s_length']", layout.get("m2s_length", 0), 0,
+    lo.m2s_length = check_int("layout['m2s_length']", layout.get("m2s_length", 0), 0,
                          buffer_size - lo.headroom)
     return lo
 
@@ -72,7 +73,7 @@ def hello_limits_struct(limits):
     merged = {**DEFAULT_LIMITS, **limits}
     hl = ffi.new("mdsa_hello_limits_t *")
     for key in ("max_region", "max_m2s_ring", "max_s2m_ring"):
-        setattr(hl, key, _int(f"hello_limits[{key!r}]", merged[key], 0, 65535))
-    hl.max_log2_ring_size = _int("hello_limits['max_log2_ring_size']",
+        setattr(hl, key, check_int(f"hello_limits[{key!r}]", merged[key], 0, 65535))
+    hl.max_log2_ring_size = check_int("hello_limits['max_log2_ring_size']",
                                  merged["max_log2_ring_size"], 0, 15)
     return hl

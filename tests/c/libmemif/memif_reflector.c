@@ -302,13 +302,20 @@ static int on_interrupt(memif_conn_handle_t c, void *ctx, uint16_t qid)
 
 /* ---- connection events ------------------------------------------------- */
 
+/* The interface's details (strings point into a static buffer); 0 when
+ * they could not be had (md zeroed). */
+static int details(memif_conn_handle_t c, memif_details_t *md)
+{
+    static char buf[16384];
+    memset(md, 0, sizeof *md);
+    return memif_get_details(c, md, buf, sizeof buf) == MEMIF_ERR_SUCCESS;
+}
+
 static int on_connect(memif_conn_handle_t c, void *ctx)
 {
     (void)ctx;
     memif_details_t md;
-    static char buf[16384];
-    memset(&md, 0, sizeof md);
-    if (memif_get_details(c, &md, buf, sizeof buf) == MEMIF_ERR_SUCCESS) {
+    if (details(c, &md)) {
         n_rx = md.rx_queues_num;
         n_tx = md.tx_queues_num;
     }
@@ -332,11 +339,7 @@ static int on_disconnect(memif_conn_handle_t c, void *ctx)
 {
     (void)ctx;
     memif_details_t md;
-    static char buf[16384];
-    memset(&md, 0, sizeof md);
-    const char *reason = "";
-    if (memif_get_details(c, &md, buf, sizeof buf) == MEMIF_ERR_SUCCESS && md.error)
-        reason = (const char *)md.error;
+    const char *reason = details(c, &md) && md.error ? (const char *)md.error : "";
     connected = 0;
     printf("disconnected: %s\n", reason[0] ? reason : "(no reason given)");
     return 0;
