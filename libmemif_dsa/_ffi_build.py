@@ -115,7 +115,7 @@ typedef struct { @STATS_COUNTERS@ mdsa_engine_counters_t engine; ...; } mdsa_sta
 
 typedef struct {
     uint32_t arrangement; uint32_t ring_offset; uint32_t buffer_offset; uint16_t headroom;
-    uint8_t rotate; uint32_t m2s_length; ...;
+    uint8_t rotate; uint32_t m2s_length; uint8_t unsealed; ...;
 } mdsa_layout_t;
 typedef struct {
     uint16_t max_region; uint16_t max_m2s_ring; uint16_t max_s2m_ring;

@@ -12,6 +12,8 @@ has no reason to use them.
     headroom       bytes at the start of every buffer that the data skips
     rotate         True: after each refill a slot's descriptor points at another buffer
     m2s_length     length offered in M2S descriptors (0: all a buffer holds)
+    unsealed       True: regions that cannot be sealed against shrinking (as a zero-copy
+                   peer's mempool memory)
 - ``hello_limits`` (what a primary advertises in HELLO, and holds its
   secondaries to): a dict with any of max_region, max_m2s_ring, max_s2m_ring
   (highest indices, as on the wire: 0 = one) and max_log2_ring_size (up to 15).
@@ -21,7 +23,29 @@ from .low_level import ffi, lib
 
 ARRANGEMENTS = {"libmemif": "MDSA_LAYOUT_LIBMEMIF", "single-region": "MDSA_LAYOUT_SINGLE_REGION",
                 "region-per-queue": "MDSA_LAYOUT_REGION_PER_QUEUE"}
-LAYOUT_KEYS = {"arrangement", "ring_offset", "buffer_offset", "headroom", "rotate", "m2s_length"}
+LAYOUT_KEYS = {"arrangement", "ring_offset", "buffer_offset", "headroom", "rotate", "m2s_length",
+               "unsealed"}
+# named layouts (memif-dsa reflect --layout): "zero-copy" looks like a zero-copy peer
+# (DPDK's zero-copy client): buffers of its own in regions of their own, a
+# different one at each refill, mbuf-style headroom, memory it cannot seal
+PRESETS = {
+    "libmemif": {},
+    "single-region": {"arrangement": "single-region"},
+    "region-per-queue": {"arrangement": "region-per-queue"},
+    "zero-copy": {"arrangement": "region-per-queue", "buffer_offset": 64, "headroom": 128,
+                  "rotate": True, "unsealed": True},
+}
+
+
+def preset(name, buffer_size):
+    """The named layout for `buffer_size`-byte buffers (a headroom never
+    takes more than half a buffer)."""
+    if name not in PRESETS:
+        raise ValueError(f"layout must be one of {', '.join(PRESETS)}; got {name!r}")
+    lo = dict(PRESETS[name])
+    if "headroom" in lo:
+        lo["headroom"] = min(lo["headroom"], buffer_size // 2)
+    return lo
 DEFAULT_LIMITS = {"max_region": 255, "max_m2s_ring": 255, "max_s2m_ring": 255,
                   "max_log2_ring_size": 14}
 MAX_OFFSET = 1 << 20
@@ -58,10 +82,11 @@ def layout_struct(layout, buffer_size):
         raise ValueError(f"layout['ring_offset'] must be a multiple of 8, got {lo.ring_offset}")
     lo.buffer_offset = check_int("layout['buffer_offset']", layout.get("buffer_offset", 0), 0, MAX_OFFSET)
     lo.headroom = check_int("layout['headroom']", layout.get("headroom", 0), 0, buffer_size - 1)
-    rotate = layout.get("rotate", False)
-    if not isinstance(rotate, bool):
-        raise TypeError("layout['rotate'] must be True or False")
-    lo.rotate = int(rotate)
+    for key in ("rotate", "unsealed"):
+        flag = layout.get(key, False)
+        if not isinstance(flag, bool):
+            raise TypeError(f"layout[{key!r}] must be True or False")
+        setattr(lo, key, int(flag))
     lo.m2s_length = check_int("layout['m2s_length']", layout.get("m2s_length", 0), 0,
                          buffer_size - lo.headroom)
     return lo

@@ -9,7 +9,7 @@ import struct
 import pytest
 
 from fixtures import hostile as H
-from libmemif_dsa import Interface, MemifError
+from libmemif_dsa import Interface, MemifError, knobs
 from libmemif_dsa.interface import dispatch_all
 from memif_helpers import assert_same_packets, transfer, unique_socket
 from test_hostile import HostilePrimary, HostileSecondary
@@ -24,6 +24,7 @@ LAYOUTS = {
     "short-m2s-offer": {"m2s_length": 1000},
     "all-at-once": {"arrangement": "region-per-queue", "ring_offset": 200, "buffer_offset": 7,
                     "headroom": 5, "rotate": True, "m2s_length": 777},
+    "zero-copy": knobs.preset("zero-copy", 2048),   # unsealed regions too: guarded
 }
 # packets of many sizes: single buffers, chains, every split around 1000/2048
 PACKETS = [bytes((i * 7 + j) % 256 for j in range(n))

@@ -218,6 +218,8 @@ typedef struct {
                                another buffer (two buffers per slot, in turn) */
     uint32_t m2s_length;    /* length offered in M2S descriptors (0: all the buffer
                                holds after the headroom; less: a smaller offer) */
+    uint8_t unsealed;       /* 1: regions that cannot be sealed against shrinking, as
+                               a zero-copy peer's mempool memory */
 } mdsa_layout_t;
 
 /* Secondary: lay out the shared memory of the next connections like this
@@ -227,6 +229,7 @@ typedef struct {
  * buffer_offset above 1 MiB, headroom not below the buffer size,
  * m2s_length above what a buffer holds after the headroom, or a primary. */
 int mdsa_set_layout(memif_conn_handle_t conn, const mdsa_layout_t *layout);
+/* (unsealed or rotate other than 0 or 1 is refused the same way.) */
 
 /* What a primary on this socket advertises in HELLO (highest indices, as
  * on the wire) and then holds its secondaries to; defaults 255, 255, 255

@@ -111,6 +111,7 @@ int conn_secondary_create(struct mconn *c, uint16_t num_s2m, uint16_t num_m2s, u
     struct shm_ring_at *at = mdsa_zalloc(c->al, sizeof *at * nrings);
     struct shm_plan *plan = mdsa_zalloc(c->al, sizeof *plan);
     int err = at && plan ? MEMIF_ERR_SUCCESS : MEMIF_ERR_NOMEM;
+    c->shm.create_unsealed = c->layout.unsealed;
     if (!err && secondary_plan(c, max_regions, at, plan, why))
         err = MEMIF_ERR_INVAL_ARG;
     else if (!err && (err = shm_create_regions(&c->shm, plan->size, plan->n, plan->ext)) == 0) {

@@ -20,12 +20,13 @@ void shm_init(struct shm *m, const struct mdsa_alloc *al, const struct shm_ext *
     m->ext_ctx = ext_ctx;
 }
 
-static int region_create(uint64_t size, struct mregion *r)
+static int region_create(uint64_t size, bool sealed, struct mregion *r)
 {
-    r->fd = memfd_create("memif region", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+    r->fd = memfd_create("memif region", (sealed ? MFD_ALLOW_SEALING : 0) | MFD_CLOEXEC);
     if (r->fd < 0)
         return mdsa_syscall_error(errno);
-    if (ftruncate(r->fd, (off_t)size) < 0 || fcntl(r->fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
+    if (ftruncate(r->fd, (off_t)size) < 0 ||
+        (sealed && fcntl(r->fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0))
         return mdsa_syscall_error(errno);
     /* pre-fault our own memory at setup, not on the first packet */
     int flags = MAP_SHARED | (size <= MDSA_PREFAULT_LIMIT ? MAP_POPULATE : 0);
@@ -63,7 +64,8 @@ int shm_create_regions(struct shm *m, const uint64_t *sizes, uint16_t n, int ext
     int err = MEMIF_ERR_SUCCESS;
     for (uint16_t i = 0; !err && i < n; i++)
         err = i == ext && m->ext && m->ext->add ? region_external(m, sizes[i], &m->r[i])
-                                                : region_create(sizes[i], &m->r[i]);
+                                                : region_create(sizes[i], !m->create_unsealed,
+                                                                &m->r[i]);
     if (err)
         shm_free(m);
     return err;

@@ -46,6 +46,7 @@ struct shm {
     const struct shm_ext *ext; /* NULL: none registered */
     void *ext_ctx;             /* private_ctx handed to the callbacks */
     bool refuse_unsealed;      /* primary: refuse regions that cannot be sealed */
+    bool create_unsealed;      /* secondary: make regions that cannot be sealed (test knob) */
     int shrunk;                /* set by the SIGBUS guard: index + 1 of a region that shrank */
     char shrunk_why[96];
 };

@@ -10,7 +10,7 @@ int shm_layout_check(const mdsa_layout_t *lo, uint32_t buffer_size)
     if (lo->arrangement > MDSA_LAYOUT_REGION_PER_QUEUE || lo->ring_offset % 8 ||
         lo->ring_offset > MAX_LAYOUT_OFFSET || lo->buffer_offset > MAX_LAYOUT_OFFSET ||
         lo->headroom >= buffer_size || lo->m2s_length > buffer_size - lo->headroom ||
-        lo->rotate > 1)
+        lo->rotate > 1 || lo->unsealed > 1)
         return -1;
     return 0;
 }
