@@ -218,11 +218,13 @@ static void hold_clear(struct hold *h)
 
 /* ---- the data path ----------------------------------------------------- */
 
-/* Send back what queue q holds, in order, while the tx ring has room. */
-static void drain(uint16_t q)
+/* Send back what queue q holds, in order, while the tx ring has room;
+ * returns the packets sent. */
+static unsigned drain(uint16_t q)
 {
     struct hold *h = hold_of(q);
     uint16_t txq = (uint16_t)(q % n_tx);
+    unsigned sent_packets = 0;
     while (h->head != h->tail) {
         uint32_t len = h->len[h->tail % HOLD_PACKETS];
         const uint8_t *p = h->data + h->off[h->tail % HOLD_PACKETS];
@@ -230,7 +232,7 @@ static void drain(uint16_t q)
         uint16_t n = 0, sent = 0;
         int err = memif_buffer_alloc(conn, txq, bufs, 1, &n, (uint16_t)len);
         if (err != MEMIF_ERR_SUCCESS || n == 0)
-            return; /* ring full (nothing was taken): later */
+            return sent_packets; /* ring full (nothing was taken): later */
         uint32_t off = 0;
         for (uint16_t i = 0; i < n && off < len; i++) {
             uint32_t k = bufs[i].len < len - off ? bufs[i].len : len - off;
@@ -239,9 +241,11 @@ static void drain(uint16_t q)
             off += k;
         }
         if (memif_tx_burst(conn, txq, bufs, n, &sent) != MEMIF_ERR_SUCCESS)
-            return; /* disconnected: the hold is cleared at the next connection */
+            return sent_packets; /* disconnected: the hold is cleared at the next connection */
         hold_pop(h);
+        sent_packets++;
     }
+    return sent_packets;
 }
 
 /* One rx burst of queue q into its hold; returns the buffers taken. */
@@ -277,14 +281,15 @@ static uint16_t take(uint16_t q)
     return rx;
 }
 
-/* Move what queue q has; nonzero when anything moved. */
+/* Move what queue q has, a few bursts at most; nonzero when anything
+ * moved (the caller comes back at once: the ring may hold more). */
 static int reflect(uint16_t q)
 {
     int moved = 0;
     for (int round = 0; round < 16; round++) {
         uint16_t got = take(q);
-        drain(q);
-        moved |= got != 0;
+        unsigned sent = drain(q);
+        moved |= got != 0 || sent != 0;
         if (got < BURST)
             break;
     }
@@ -408,18 +413,19 @@ static void poll_all(memif_socket_handle_t sock)
     }
 }
 
-/* Interrupts: sleep in memif_poll_event; held packets are retried often. */
+/* Interrupts: sleep in memif_poll_event until the peer signals, but only
+ * once every rx ring was found empty (a signal announces new packets, not
+ * ones left behind); held packets are retried every millisecond. */
 static void wait_events(memif_socket_handle_t sock)
 {
+    int moved = 0, held = 0;
     while (!stop) {
-        int pending = 0;
-        for (uint16_t q = 0; connected && q < n_rx; q++)
-            if (holds[q] && holds[q]->head != holds[q]->tail) {
-                drain(q);
-                reflect(q);
-                pending |= holds[q]->head != holds[q]->tail;
-            }
-        memif_poll_event(sock, pending ? 1 : 100);
+        memif_poll_event(sock, moved ? 0 : held ? 1 : 100);
+        moved = held = 0;
+        for (uint16_t q = 0; connected && q < n_rx; q++) {
+            moved |= reflect(q);
+            held |= holds[q] && holds[q]->head != holds[q]->tail;
+        }
     }
 }
 
