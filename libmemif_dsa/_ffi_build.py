@@ -3,7 +3,7 @@
 into libmemif_dsa._memif_dsa.
 
 The declarations below mirror include/libmemif.h, include/memif_dsa.h and
-src/tools/mdsa_tools.h; constants and enum values are taken from the headers
+src/tools/mdsa_tools.h and src/tools/soak.h; constants and enum values are taken from the headers
 by the compiler (``...``) and the statistics counters from the headers'
 X-macro lists, so the C headers stay the one source of truth.  The compiler
 flags are src/flags.mk's, shared with the Makefile and the C tests.
@@ -165,6 +165,28 @@ int mdsa_tools_bench_tx(memif_conn_handle_t conn, uint32_t frame_size, uint16_t 
 int mdsa_tools_bench_rx(memif_conn_handle_t conn, uint16_t burst, uint64_t warmup_ns,
                         uint64_t duration_ns, uint64_t idle_ns, mdsa_tools_bench_result_t *res);
 
+/* tools/soak.h */
+typedef struct {
+    uint64_t packets; uint64_t seed; uint32_t min_size; uint32_t max_size; uint16_t burst;
+    uint32_t buffer_size; uint32_t inject; ...;
+} mdsa_tools_soak_config_t;
+#define MDSA_TOOLS_SOAK_INJECT_DROP ...
+#define MDSA_TOOLS_SOAK_INJECT_DUP ...
+#define MDSA_TOOLS_SOAK_INJECT_SWAP ...
+#define MDSA_TOOLS_SOAK_INJECT_CORRUPT ...
+#define MDSA_TOOLS_SOAK_INJECT_MISROUTE ...
+typedef struct {
+    uint64_t planned; uint64_t sent; uint64_t received; uint64_t bytes; uint64_t chained;
+    uint64_t lost; uint64_t corrupted; uint64_t duplicated; uint64_t reordered; uint64_t misrouted;
+    uint64_t ring_full; uint64_t elapsed_ns; uint32_t streams; int done; ...;
+} mdsa_tools_soak_result_t;
+typedef struct mdsa_tools_soak mdsa_tools_soak_t;
+mdsa_tools_soak_t *mdsa_tools_soak_new(memif_conn_handle_t a, memif_conn_handle_t b,
+                                       const mdsa_tools_soak_config_t *cfg, char *err,
+                                       size_t errlen);
+int mdsa_tools_soak_run(mdsa_tools_soak_t *s, uint64_t budget_ns, mdsa_tools_soak_result_t *res);
+void mdsa_tools_soak_free(mdsa_tools_soak_t *s);
+
 /* helpers defined in the module preamble */
 void mdsa_py_set_mode(memif_conn_args_t *a, int mode);
 """
@@ -173,6 +195,7 @@ PREAMBLE = r"""
 #include "libmemif.h"
 #include "memif_dsa.h"
 #include "tools/mdsa_tools.h"
+#include "tools/soak.h"
 /* memif_conn_args_t.mode is a bit-field, which cffi cannot reach */
 static void mdsa_py_set_mode(memif_conn_args_t *a, int mode) { a->mode = (memif_interface_mode_t)mode; }
 """

@@ -1,104 +1,113 @@
 # SPDX-License-Identifier: Apache-2.0
-"""`memif-dsa certify`: run the conformance suite (conformance/ in the
-source tree, with pytest) against a peer and print the certification
-matrix.  Exit status: pytest's (0 only when nothing failed)."""
+"""`memif-dsa certify`: run the conformance suite (the installed
+memif_conformance package, with pytest) against a peer and print the
+certification matrix; list the suite's features and the peers it can
+drive; print the published JSON Schemas; compare two certifications.
+Exit status of a run: pytest's (0 only when nothing failed)."""
 
-import importlib.util
+import json
 import os
 import shlex
 import subprocess
 import sys
 from pathlib import Path
 
+SCHEMAS = ("declaration", "certification")
+
 
 def add_parser(sub):
     p = sub.add_parser("certify", help="run the memif conformance suite against a peer and print "
                                        "the certification matrix")
-    p.add_argument("--peer", default="self", help="self (default), command, dpdk, ...")
-    p.add_argument("--peer-cmd", default=None, metavar="TEMPLATE",
-                   help="--peer command: how to start your reflector (placeholders {socket} {id} "
-                        "{role} {mode} {secret} ...; see `pytest conformance --help`)")
-    p.add_argument("--peer-caps", default=None, metavar="FILE.json",
-                   help="the peer's capabilities, known defects and output patterns")
-    p.add_argument("--engines", default="cpu,dsa-emu", help="our side's copy engines (default cpu,dsa-emu)")
-    p.add_argument("--roles", default="primary,secondary", help="the peer's roles (default both)")
-    p.add_argument("--report", default=None, metavar="DIR",
-                   help="where the report goes (default ./reports/certify-<peer>)")
-    p.add_argument("--require-dsa-hw", action="store_true",
-                   help="fail, not skip, the dsa-hw lanes when no DSA hardware is usable")
+    from memif_conformance.options import shared
+    for name, kwargs in shared():   # the same options as the pytest plugin's --memif-NAME
+        if name == "report":
+            kwargs = dict(kwargs, help="where the report goes (default ./reports/certify-<peer>)")
+        p.add_argument(f"--{name}", **kwargs)
     p.add_argument("--jobs", default="auto",
                    help="parallel pytest workers (pytest-xdist): a number, auto (default) or 0")
+    p.add_argument("--no-progress", action="store_true",
+                   help="pytest's own dots instead of a progress line per feature")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--list-features", action="store_true",
+                      help="list the suite's features: tests per feature for the given --peer, "
+                           "--roles and --engines, and what each checks")
+    what.add_argument("--list-peers", action="store_true",
+                      help="list the peer adapters (built in, and those other packages register "
+                           "in the entry-point group memif_conformance.peers)")
+    what.add_argument("--schema", choices=SCHEMAS, default=None,
+                      help="print the published JSON Schema of a declaration (--peer-caps) or of "
+                           "certification.json")
+    what.add_argument("--diff", nargs=2, metavar=("OLD.json", "NEW.json"),
+                      help="what changed between two certification.json files (any report schema "
+                           "version); exit 1 when a test got worse")
     p.add_argument("pytest_args", nargs="*", metavar="-- PYTEST-ARGS",
                    help="more pytest arguments after --, e.g. -- -k handshake")
     p.set_defaults(func=run)
 
 
-def find_suite():
-    """conformance/ of the source tree: $MEMIF_DSA_CONFORMANCE, next to this
-    package (a checkout or editable install), or under the current directory."""
-    here = Path(__file__).resolve().parent
-    candidates = [os.environ.get("MEMIF_DSA_CONFORMANCE"), here.parent / "conformance",
-                  Path.cwd() / "conformance"]
-    for c in candidates:
-        if c and (Path(c) / "conftest.py").is_file():
-            return Path(c).resolve()
-    raise FileNotFoundError("the conformance suite (conformance/) was not found: run from the "
-                            "libmemif-dsa source tree or set MEMIF_DSA_CONFORMANCE")
-
-
-def environment(suite):
-    """(env, extra pytest args) for the run.  When the libmemif_dsa running
-    certify is an installed copy rather than the tree's own package, every
-    Python process of the run (pytest, its workers, the peers) must import
-    that copy, not the tree's libmemif_dsa/ (uncompiled in a fresh clone):
-    no current directory on sys.path (PYTHONSAFEPATH, Python 3.11+), the
-    copy's location first on PYTHONPATH, and the library loaded as a pytest
-    plugin before the tree's conftest.py puts the tree on sys.path."""
-    lib_root = Path(__file__).resolve().parent.parent
-    if lib_root == suite.parent:
-        return None, []
-    path = [str(lib_root)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    env = dict(os.environ, PYTHONSAFEPATH="1", PYTHONPATH=os.pathsep.join(path))
-    return env, ["-p", "libmemif_dsa"]
-
-
-def command(a, suite, report, extra=()):
-    # -m feature: the tests that certify a peer (not, e.g., our own XDP bridge tests)
-    cmd = [sys.executable, "-m", "pytest", *extra, str(suite), "-m", "feature", "-p",
-           "no:cacheprovider", "-q", "--rootdir", str(suite.parent), "--peer", a.peer,
-           "--engines", a.engines,
-           "--roles", a.roles, "--report", str(report)]
-    for opt in ("peer_cmd", "peer_caps"):
-        value = getattr(a, opt)
-        if value is not None:
-            if opt == "peer_caps":
-                value = os.path.abspath(value)
-            cmd += [f"--{opt.replace('_', '-')}", value]
+def plugin_args(a, report=None):
+    """certify's options as the pytest plugin's (--memif-*) options."""
+    out = ["--memif-peer", a.peer, "--memif-engines", a.engines, "--memif-roles", a.roles]
+    if a.peer_cmd is not None:
+        out += ["--memif-peer-cmd", a.peer_cmd]
+    if a.peer_caps is not None:
+        out += ["--memif-peer-caps", os.path.abspath(a.peer_caps)]
+    for kv in a.peer_opt:
+        out += ["--memif-peer-opt", kv]
     if a.require_dsa_hw:
-        cmd.append("--require-dsa-hw")
-    if a.jobs not in ("0", "1") and importlib.util.find_spec("xdist") is not None:
+        out.append("--memif-require-dsa-hw")
+    if report is not None:
+        out += ["--memif-report", str(report)]
+    return out
+
+
+def command(a, report):
+    """The pytest run behind certify: the installed suite's directory, only
+    the tests that certify a peer (-m feature: not, e.g., our own XDP
+    bridge tests), rooted at the package's parent so node ids read
+    memif_conformance/suite/test_*.py wherever it is installed."""
+    from memif_conformance import PACKAGE_DIR, SUITE_DIR
+    cmd = [sys.executable, "-m", "pytest", str(SUITE_DIR), "-m", "feature", "-p",
+           "no:cacheprovider", "-q", "--rootdir", str(PACKAGE_DIR.parent), *plugin_args(a, report)]
+    if not a.no_progress:
+        # our progress line instead of pytest's dots and percentages
+        cmd += ["--memif-progress", "-o", "console_output_style=classic"]
+    if a.jobs not in ("0", "1"):
         cmd += ["-n", a.jobs]
     return cmd + list(a.pytest_args)
 
 
-def run(a):
-    if importlib.util.find_spec("pytest") is None:
-        print("memif-dsa certify: needs pytest (pip install 'libmemif-dsa[test]')", file=sys.stderr)
-        return 2
-    try:
-        suite = find_suite()
-    except FileNotFoundError as e:
-        print(f"memif-dsa certify: {e}", file=sys.stderr)
-        return 2
-    report = Path(a.report or os.path.join("reports", f"certify-{a.peer}")).resolve()
-    env, extra = environment(suite)
-    env = dict(env or os.environ)
-    # the report names the command the user typed, not the pytest run behind it
+def environment():
+    """The run imports the libmemif_dsa and memif_conformance that run this
+    command, never a source tree that happens to be the current directory
+    (uncompiled in a fresh clone): no current directory on sys.path
+    (PYTHONSAFEPATH, Python 3.11+, inherited by the xdist workers and the
+    peers).  The report names the command the user typed."""
+    env = dict(os.environ, PYTHONSAFEPATH="1")
     env["MEMIF_DSA_CERTIFY_COMMAND"] = shlex.join(["memif-dsa", *sys.argv[1:]])
-    rc = subprocess.call(command(a, suite, report, extra), env=env)
+    return env
+
+
+def run(a):
+    if a.schema:
+        from memif_conformance import schemas
+        print(json.dumps(schemas.SCHEMAS[a.schema](), indent=2))
+        return 0
+    if a.diff:
+        from memif_conformance import diff
+        return diff.main(*a.diff)
+    if a.list_peers:
+        from memif_conformance import peers
+        return peers.print_list()
+    if a.list_features:
+        from memif_conformance import listing
+        return listing.print_features(plugin_args(a) + list(a.pytest_args))
+    report = Path(a.report or os.path.join("reports", f"certify-{a.peer}")).resolve()
+    rc = subprocess.call(command(a, report), env=environment())
     matrix = report / "matrix.md"
     if matrix.exists():
         print()
         print(matrix.read_text(), end="")
-        print(f"\nreport: {matrix}, {report / 'certification.json'}, {report / 'junit.xml'}")
+        print(f"\nreport: {matrix}, {report / 'matrix.html'}, {report / 'certification.json'}, "
+              f"{report / 'junit.xml'}")
     return rc

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The `memif-dsa` command: reflect, bench, info, certify."""
+"""The `memif-dsa` command: reflect, bench, info, certify, soak."""
 
 import argparse
 import json
@@ -10,6 +10,7 @@ import time
 from . import __version__, knobs, protocol_version
 from . import bench as bench_mod
 from . import certify
+from . import soak
 from .errors import MemifError
 from .interface import ENGINES, MODES, RX_MODES, Interface, Socket
 from .low_level import ffi, lib
@@ -265,6 +266,7 @@ def main(argv=None):
     p.set_defaults(func=cmd_info)
 
     certify.add_parser(sub)
+    soak.add_parser(sub)
 
     a = ap.parse_args(argv)
     try:

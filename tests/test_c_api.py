@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.reflector import PeerProcess
+from memif_conformance.reflector import PeerProcess
 from memif_helpers import unique_socket
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,7 +22,7 @@ REFLECT = (f"{sys.executable} -m libmemif_dsa reflect --role {{role}} --socket {
            "--id {id} --mode {mode} [--secret {secret}] --tx-queues {tx_queues} "
            "--rx-queues {rx_queues} --ring-size {ring_size} --buffer-size {buffer_size} "
            "--rx-mode {rx_mode}")
-BROKEN = (f"{sys.executable} {REPO / 'fixtures/broken/reflector.py'} --defect {{defect}} "
+BROKEN = (f"{sys.executable} -m memif_conformance.broken.reflector --defect {{defect}} "
           "--role {{role}} --socket {{socket}} --id {{id}} --mode {{mode}} [--secret {{secret}}] "
           "--tx-queues {{tx_queues}} --rx-queues {{rx_queues}} --ring-size {{ring_size}} "
           "--buffer-size {{buffer_size}} --rx-mode {{rx_mode}}")
@@ -30,15 +30,15 @@ LINES = {"ready": "^ready:", "connected": "^connected", "disconnected": "^discon
 
 
 def certify(tmp_path, template, spec, *selection, engines="cpu", workers=None):
-    """pytest on conformance/ against a command peer: (exit status, report
+    """pytest on memif_conformance/suite against a command peer: (exit status, report
     document or None, report dir, output)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     caps = tmp_path / "caps.json"
     caps.write_text(json.dumps(spec))
     report = tmp_path / "report"
-    cmd = [sys.executable, "-m", "pytest", *(selection or ["-m", "feature", "conformance"]),
-           "-p", "no:cacheprovider", "-q", "--peer", "command", "--peer-cmd", template,
-           "--peer-caps", str(caps), "--engines", engines, "--report", str(report)]
+    cmd = [sys.executable, "-m", "pytest", *(selection or ["-m", "feature", "memif_conformance/suite"]),
+           "-p", "no:cacheprovider", "-q", "--memif-peer", "command", "--memif-peer-cmd", template,
+           "--memif-peer-caps", str(caps), "--memif-engines", engines, "--memif-report", str(report)]
     cmd += ["-n", str(workers)] if workers else ["-p", "no:xdist"]
     r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900)
     path = report / "certification.json"
@@ -71,7 +71,7 @@ def test_every_capability_off_is_partial_never_pass(tmp_path):
     matrix = (report / "matrix.md").read_text()
     assert f"**{doc['result']}** — " in matrix and "| skipped: capability |" in matrix
     # provenance: suite, vectors, the peer's own version, machine, command
-    manifest = (REPO / "vectors" / "manifest.json").read_bytes()
+    manifest = (REPO / "memif_conformance" / "vectors" / "manifest.json").read_bytes()
     assert doc["vectors"]["manifest_sha256"] == hashlib.sha256(manifest).hexdigest()
     commit = doc["suite"]["commit"]
     if (REPO / ".git").exists():
@@ -80,7 +80,7 @@ def test_every_capability_off_is_partial_never_pass(tmp_path):
         assert commit.startswith("unknown (not a git checkout)"), commit
     assert doc["suite"]["version"]
     assert doc["peer"]["version"] == "acme-memif 2.3.1"
-    assert doc["host"]["machine"] and "--peer-caps" in doc["command_line"]
+    assert doc["host"]["machine"] and "--memif-peer-caps" in doc["command_line"]
     for line in ("- peer version: acme-memif 2.3.1", "- vectors: manifest sha256 ",
                  "- suite: ", "- machine: ", "- command line: `"):
         assert line in matrix
@@ -88,7 +88,7 @@ def test_every_capability_off_is_partial_never_pass(tmp_path):
 
 def test_a_cell_with_a_pass_and_skips_is_mixed(tmp_path):
     spec = dict(LINES, name="no-24", capabilities={"roles": ["primary"]})
-    rc, doc, _, out = certify(tmp_path, REFLECT, spec, "conformance/test_handshake.py",
+    rc, doc, _, out = certify(tmp_path, REFLECT, spec, "memif_conformance/suite/test_handshake.py",
                               "-k", "test_connects or test_socket_kind")
     assert rc == 0, out
     cells = {(c["feature"], c["peer_role"], c["engine"]): c for c in doc["cells"]}
@@ -96,7 +96,7 @@ def test_a_cell_with_a_pass_and_skips_is_mixed(tmp_path):
     assert doc["peer"]["version"].startswith("app name in its handshake: ")
     # a file socket the peer cannot use: one pass, one capability skip in one cell
     spec["capabilities"]["file_sockets"] = False
-    rc, doc, _, out = certify(tmp_path / "mixed", REFLECT, spec, "conformance/test_handshake.py",
+    rc, doc, _, out = certify(tmp_path / "mixed", REFLECT, spec, "memif_conformance/suite/test_handshake.py",
                               "-k", "test_socket_kind")
     cells = {(c["feature"], c["peer_role"], c["engine"]): c for c in doc["cells"]}
     assert cells[("handshake", "primary", "-")]["result"] == "mixed", doc["cells"]
@@ -135,8 +135,8 @@ def test_an_xfail_keeps_the_declared_reason_and_what_failed(tmp_path):
     known = {"chaining/test_every_split_point[*-128]": "drops the last byte of chains (ACME-7)",
              "delivery/test_every_vector[*-l2]": "flaky: swaps packets now and then (ACME-9)"}
     spec = dict(LINES, name="drops", capabilities={"known_defects": known})
-    sel = ("conformance/test_chaining.py::test_every_split_point",
-           "conformance/test_delivery.py::test_every_vector", "-k", "128 or (l2 and not l2_)")
+    sel = ("memif_conformance/suite/test_chaining.py::test_every_split_point",
+           "memif_conformance/suite/test_delivery.py::test_every_vector", "-k", "128 or (l2 and not l2_)")
     rc, doc, report, out = certify(tmp_path, BROKEN.format(defect="drop-last-byte"), spec, *sel)
     assert rc == 0, out
     t = by_test(doc)["test_every_split_point[peer-primary-cpu-128]"]
@@ -162,7 +162,7 @@ def test_a_peer_that_cannot_start_is_one_failure_per_test(tmp_path):
     pytest nor JUnit adds an error for the same test."""
     cant = "sh -c 'echo \"bind {socket}: Address already in use\"; exit 3'"
     rc, doc, report, out = certify(tmp_path, cant, dict(LINES, name="cant-start"),
-                                   "conformance/test_handshake.py", "conformance/test_lifecycle.py",
+                                   "memif_conformance/suite/test_handshake.py", "memif_conformance/suite/test_lifecycle.py",
                                    "-k", "test_connects or test_stale_socket_file")
     assert rc == 1, out
     tests = doc["tests"]
@@ -177,7 +177,7 @@ def test_a_peer_that_cannot_start_is_one_failure_per_test(tmp_path):
 
 FORCED = '''
 import pytest
-from fixtures import packets as P
+from memif_conformance import packets as P
 
 pytestmark = pytest.mark.feature("copy-engines")
 SMALL = [P.tagged(100, seq=i) for i in range(50)]
@@ -205,13 +205,11 @@ def test_a_dsa_cell_forced_onto_the_cpu_fails(tmp_path):
     packets: nothing goes through DSA, and the test says so."""
     suite = tmp_path / "suite"
     suite.mkdir()
-    (suite / "conftest.py").write_text(
-        f"import sys\nsys.path.insert(0, {str(REPO)!r})\npytest_plugins = ['fixtures.plugin']\n")
     (suite / "test_forced.py").write_text(textwrap.dedent(FORCED))
     report = tmp_path / "report"
     r = subprocess.run([sys.executable, "-m", "pytest", str(suite), "-p", "no:cacheprovider",
-                        "-p", "no:xdist", "-q", "--engines", "dsa-emu", "--roles", "primary",
-                        "--report", str(report), "--rootdir", str(suite)],
+                        "-p", "no:xdist", "-q", "--memif-engines", "dsa-emu", "--memif-roles", "primary",
+                        "--memif-report", str(report), "--rootdir", str(suite)],
                        cwd=tmp_path, capture_output=True, text=True, timeout=600)
     doc = json.loads((report / "certification.json").read_text())
     got = {t["test"]: t for t in doc["tests"]}

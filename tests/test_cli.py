@@ -50,7 +50,7 @@ def test_bench_old_engine_flag_still_works_with_a_warning():
 
 
 def test_reflect_old_copy_flag_still_works_with_a_warning(sock):
-    from fixtures.reflector import start_reflector
+    from memif_conformance.reflector import start_reflector
     p = start_reflector("primary", sock, copy="cpu")
     try:
         assert "memif-dsa reflect: --copy is deprecated, use --engine" in p.lines
@@ -71,7 +71,7 @@ def test_reflect_argument_errors_are_clear():
 def test_reflect_serves_several_ids_on_one_socket(sock):
     """--id 5,6: two interfaces on one socket, each reflecting its own
     peer; --layout and --max-log2-ring-size are the test knobs."""
-    from fixtures.reflector import PeerProcess
+    from memif_conformance.reflector import PeerProcess
     from libmemif_dsa import Interface
     p = PeerProcess(CMD + ["reflect", "--role", "primary", "--socket", sock, "--id", "5,6",
                            "--max-log2-ring-size", "15"])

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import packets as P
-from fixtures import peers
-from fixtures.compare import explain
-from fixtures.peers.base import Capabilities, PeerConfig
-from fixtures.peers.command import CommandAdapter, macswap, render
+from memif_conformance import packets as P
+from memif_conformance import peers
+from memif_conformance.compare import explain
+from memif_conformance.peers.base import Capabilities, PeerConfig
+from memif_conformance.peers.command import CommandAdapter, macswap, render
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -91,7 +91,7 @@ def test_a_malformed_declaration_is_refused_with_key_and_reason(tmp_path, doc, w
 
 
 def test_the_declaration_schema_is_json_schema():
-    from fixtures.declaration import DECLARATION
+    from memif_conformance.declaration import DECLARATION
     text = json.dumps(DECLARATION)   # plain data, exportable as it is
     assert json.loads(text)["properties"]["capabilities"]["properties"]["roles"]["type"] == "array"
 
@@ -110,8 +110,8 @@ def test_known_defect_keys():
 
 
 def test_known_defect_rules_against_the_suite():
-    from fixtures.declaration import DeclarationError
-    from fixtures.known_defects import KnownDefects
+    from memif_conformance.declaration import DeclarationError
+    from memif_conformance.known_defects import KnownDefects
     functions = {"chaining": {"test_every_split_point", "test_chain_fills_the_whole_ring"},
                  "lifecycle": {"test_peer_restart", "test_reconnect_storm"}}
     tests = [("chaining", "test_every_split_point", {"buffer_size": "128"}, "peer-primary-cpu-128"),
@@ -134,7 +134,7 @@ def test_known_defect_rules_against_the_suite():
 
 
 def test_engine_check_words():
-    from fixtures.engine_check import SUMMED, problem
+    from memif_conformance.engine_check import SUMMED, problem
     clean = dict.fromkeys(SUMMED, 0) | {"state": "normal", "state_reason": "", "engines": []}
     clean.update(bytes=5000, bytes_offloaded=5000, descriptors=50)
     assert problem(clean) is None
@@ -213,10 +213,15 @@ def test_certify_runs_the_suite_and_prints_the_matrix(tmp_path):
     # four handshake tests ran: the other features were not covered
     assert doc["result"].startswith("PASS (partial: modes not run; ") and doc["counts"] == {"pass": 4}
     assert doc["command_line"].startswith("memif-dsa certify --engines cpu --report ")
+    # the progress line per feature (a log, not a terminal: one line per quarter), no dots
+    assert "handshake: 4/4 done, 0 failed  |  all: 4/4, 0 failed" in r.stdout
+    assert "\n....\n" not in r.stdout
+    page = (tmp_path / "rep" / "matrix.html").read_text()
+    assert "<h1>memif conformance: self</h1>" in page and doc["verdict"].split(" — ")[0] in page
 
 
 def test_certify_fails_when_the_peer_does(tmp_path):
-    template = (f"{sys.executable} {REPO / 'fixtures/broken/reflector.py'} --defect ignore-secret "
+    template = (f"{sys.executable} -m memif_conformance.broken.reflector --defect ignore-secret "
                 "--role {role} --socket {socket} --id {id} [--secret {secret}]")
     r = subprocess.run([sys.executable, "-m", "libmemif_dsa", "certify", "--peer", "command",
                         "--peer-cmd", template, "--roles", "primary", "--engines", "cpu",
@@ -228,6 +233,6 @@ def test_certify_fails_when_the_peer_does(tmp_path):
 
 
 def test_the_example_declaration_loads():
-    a = CommandAdapter(peers.PeerOptions(caps=str(REPO / "conformance/peer-caps.example.json")))
+    a = CommandAdapter(peers.PeerOptions(caps=str(REPO / "memif_conformance/suite/peer-caps.example.json")))
     assert a.capabilities.max_queues == 16 and a.connected == "link up"
     assert a.capabilities.defect("handshake", "test_secret", {}, "peer-primary-same-24-bytes")

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from fixtures.reflector import start_reflector
+from memif_conformance.reflector import start_reflector
 from libmemif_dsa import Interface
 from memif_helpers import assert_same_packets, transfer, unique_socket
 

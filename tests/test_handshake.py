@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from fixtures.reflector import start_reflector
+from memif_conformance.reflector import start_reflector
 from libmemif_dsa import Interface, MemifError, MemifTimeout, Socket
 from memif_helpers import assert_same_packets, transfer, unique_socket
 

@@ -11,7 +11,8 @@ import struct
 
 import pytest
 
-from fixtures import hostile as H
+from memif_conformance import hostile as H
+from memif_conformance import hostile_cases as C
 from libmemif_dsa import Interface, MemifError
 from libmemif_dsa.interface import dispatch_all
 from memif_helpers import assert_same_packets, transfer, unique_socket
@@ -41,7 +42,6 @@ class HostileSecondary:
     def __init__(self, name, mem=None):
         self.peer = H.RawPeer.connect(name, dispatch_all)
         self.mem = mem or H.Memory()
-        self.owned = []
         data = self.peer.recv()
         assert data and H.parse(data)[0] == H.HELLO
 
@@ -70,16 +70,9 @@ class HostileSecondary:
             return
         assert self.step(H.connect()) == H.CONNECTED
 
-    def own(self, fd):
-        """An fd of the hostile side, closed with it."""
-        self.owned.append(fd)
-        return fd
-
     def close(self):
         self.peer.close()
         self.mem.close()
-        for fd in self.owned:
-            os.close(fd)
 
 
 @pytest.fixture
@@ -90,71 +83,32 @@ def primary():
     iface.close()
 
 
-def pipe_fd():
-    r, w = os.pipe()
-    os.close(w)
-    return r
+def play(h, case):
+    """Replay a memif_conformance.hostile_cases case; the last answer (DISCONNECT reason, ACK, ...)."""
+    answer = None
+    for step in case.steps:
+        if isinstance(step, C.Poke):
+            h.mem.set_ring(step.ring, cookie=step.value)
+            continue
+        fds = [C.open_fd(spec, h.mem) for spec in step.fds]
+        try:
+            answer = h.step(step.msg, [fd for fd, _ in fds])
+        finally:
+            for fd, owned in fds:
+                if owned:
+                    os.close(fd)
+        if answer not in (H.ACK, H.CONNECTED):
+            return answer
+    return answer
 
 
-HANDSHAKE_CASES = {
-    "short message": (lambda h: h.step(b"\x03\x00" + b"\0" * 60), "malformed message received"),
-    "long message": (lambda h: h.step(H.init() + b"\0" * 16), "malformed message received"),
-    "unknown type": (lambda h: h.step(H.msg(0x99)), "unknown message type (0x99)"),
-    "type none": (lambda h: h.step(H.msg(0)), "unknown message type (0x0)"),
-    "ack before init": (lambda h: h.step(H.msg(H.ACK)), "unexpected message received"),
-    "connect before init": (lambda h: h.step(H.connect()), "unexpected message received"),
-    "bad version": (lambda h: h.step(H.init(version=0x0100)), "unsupported version"),
-    "unknown id": (lambda h: h.step(H.init(id=77)), "unmatched interface id"),
-    "mode mismatch": (lambda h: h.step(H.init(mode=1)), "mode mismatch"),
-    "region without fd": (lambda h: (h.step(H.init()), h.step(H.add_region(0, 4096)))[1],
-                          "missing memory region fd"),
-    "region index gap": (lambda h: (h.step(H.init()), h.step(H.add_region(1, h.mem.sizes[0]), [h.mem.fds[0]]))[1],
-                         "unexpected region index"),
-    "region beyond its file": (lambda h: (h.step(H.init()), h.step(H.add_region(0, 1 << 30), [h.mem.fds[0]]))[1],
-                               "region size exceeds the file behind its fd"),
-    "region size zero": (lambda h: (h.step(H.init()), h.step(H.add_region(0, 0), [h.mem.fds[0]]))[1],
-                         "invalid region size"),
-    "region size 2^64-1": (lambda h: (h.step(H.init()), h.step(H.add_region(0, 2**64 - 1), [h.mem.fds[0]]))[1],
-                           "invalid region size"),
-    "region fd is a pipe": (lambda h: (h.step(H.init()), h.step(H.add_region(0, 4096), [h.own(pipe_fd())]))[1],
-                            "memory region fd is not a file"),
-    "ring without fd": (lambda h: (h.good_setup("regions"), h.step(H.add_ring(True, 0, 0, 0, 4)))[1],
-                        "missing ring interrupt fd"),
-    "ring private header": (lambda h: (h.good_setup("regions"),
-                                       h.step(H.add_ring(True, 0, 0, 0, 4, private_hdr=64), [h.mem.efds[0]]))[1],
-                            "private headers not supported"),
-    "ring index gap": (lambda h: (h.good_setup("regions"), h.step(H.add_ring(True, 3, 0, 0, 4), [h.mem.efds[0]]))[1],
-                       "unexpected ring index"),
-    "ring in unknown region": (lambda h: (h.good_setup("regions"), h.step(H.add_ring(True, 0, 9, 0, 4), [h.mem.efds[0]]))[1],
-                               "ring in an unknown region"),
-    "ring beyond its region": (lambda h: (h.good_setup("regions"),
-                                          h.step(H.add_ring(True, 0, 0, h.mem.sizes[0] - 64, 4), [h.mem.efds[0]]))[1],
-                               "ring outside its region"),
-    "ring offset overflow": (lambda h: (h.good_setup("regions"),
-                                        h.step(H.add_ring(True, 0, 0, 0xFFFFFFF8, 4), [h.mem.efds[0]]))[1],
-                             "ring outside its region"),
-    "ring misaligned": (lambda h: (h.good_setup("regions"), h.step(H.add_ring(True, 0, 0, 3, 4), [h.mem.efds[0]]))[1],
-                        "misaligned ring"),
-    "ring too large": (lambda h: (h.good_setup("regions"), h.step(H.add_ring(True, 0, 0, 0, 15), [h.mem.efds[0]]))[1],
-                       "ring size too large"),
-    "ring fd is a pipe": (lambda h: (h.good_setup("regions"), h.step(H.add_ring(True, 0, 0, 0, 4), [h.own(pipe_fd())]))[1],
-                          "ring interrupt fd is not an eventfd"),
-    "connect without rings": (lambda h: (h.good_setup("regions"), h.step(H.connect()))[1],
-                              "rings missing in one direction"),
-    "wrong cookie": (lambda h: (h.mem.set_ring(0, cookie=0xDEADBEEF), h.good_setup("rings"), h.step(H.connect()))[2],
-                     "wrong cookie on rx ring 0"),
-    "message after connect": (lambda h: (h.good_setup(), h.step(H.init()))[1], "unexpected message received"),
-}
-
-
-@pytest.mark.parametrize("case", sorted(HANDSHAKE_CASES))
+@pytest.mark.parametrize("case", C.by_target("primary"), ids=lambda c: c.name)
 def test_hostile_secondary_handshake(primary, case):
     iface, name = primary
-    script, reason = HANDSHAKE_CASES[case]
     fds = open_fds()
     h = HostileSecondary(name)
     try:
-        assert script(h) == reason, "the peer is told why"
+        assert play(h, case) == case.reason, "the peer is told why"
     finally:
         h.close()
     dispatch_all()
@@ -401,20 +355,17 @@ class HostilePrimary:
             os.close(fd)
 
 
-@pytest.mark.parametrize("hello,reason", [
-    (H.hello(minv=0x0300, maxv=0x0300), "incompatible protocol version"),
-    (H.hello(minv=0x0000, maxv=0x0100), "incompatible protocol version"),
-    (H.msg(H.ACK), "unexpected message received"),
-    (H.connected(), "unexpected message received"),
-    (H.msg(0x42), "unknown message type (0x42)"),
-    (b"\x02\x00" * 10, "malformed message received"),
-])
-def test_hostile_primary_hello(hello, reason):
+@pytest.mark.parametrize("case", C.by_target("secondary"), ids=lambda c: c.name)
+def test_hostile_primary_handshake(case):
     hp = HostilePrimary()
     try:
-        hp.peer.send(hello)
-        assert hp.peer.expect_disconnect() == reason
-        assert hp.iface.disconnect_reason == reason
+        for step in case.steps:
+            fds = [C.open_fd(spec) for spec in step.fds]
+            hp.peer.send(step.msg, [fd for fd, _ in fds])
+            for fd, _ in fds:
+                os.close(fd)
+        assert hp.peer.expect_disconnect() == case.reason
+        assert hp.iface.disconnect_reason == case.reason
     finally:
         hp.close()
 

@@ -30,7 +30,7 @@ def test_rx_mode_combinations(make_pair, primary_mode, secondary_mode):
 
 def test_interrupts_cross_processes(sock):
     """A reflector in interrupt mode signals every reply; we consume them."""
-    from fixtures.reflector import start_reflector
+    from memif_conformance.reflector import start_reflector
     from libmemif_dsa import Interface
     peer = start_reflector("secondary", sock, rx_mode="interrupt")
     try:

@@ -8,7 +8,7 @@ import struct
 
 import pytest
 
-from fixtures import hostile as H
+from memif_conformance import hostile as H
 from libmemif_dsa import Interface, MemifError, knobs
 from libmemif_dsa.interface import dispatch_all
 from memif_helpers import assert_same_packets, transfer, unique_socket

@@ -5,7 +5,8 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE = re.compile(r"\.(c|h|py|mk|map|in|toml)$|^(Makefile|ci/[^.]*|ci/.*\.(sh|py)|\.ci/.*|.*/Makefile)$")
+SOURCE = re.compile(r"\.(c|h|py|mk|map|in|toml|yml)$|^(Makefile|Containerfile|ci/[^.]*|ci/.*\.(sh|py)|\.ci/.*|"
+                    r".*/Makefile|container/[^.]*)$")
 
 
 def test_license_matches_pyproject():
@@ -14,14 +15,15 @@ def test_license_matches_pyproject():
     assert re.search(r'^license = \{text = "Apache-2.0"\}', (ROOT / "pyproject.toml").read_text(), re.M)
 
 
-TREES = ("libmemif_dsa", "tests", "ci", ".ci", "vectors", "fixtures", "conformance")
+TREES = ("libmemif_dsa", "tests", "ci", ".ci", "memif_conformance", "container", ".github")
 GENERATED = re.compile(r"(^|/)(build[^/]*|__pycache__|[^/]*\.egg-info)/|_memif_dsa\.|\.pyc$")
 
 
 def sources():
     """The tree's source files (the sanitizer lane's copy has no .git)."""
-    top = [ROOT / n for n in ("conftest.py", "setup.py", "Makefile", "pyproject.toml")]
-    files = top + [p for t in TREES for p in (ROOT / t).rglob("*") if p.is_file()]
+    top = [ROOT / n for n in ("setup.py", "Makefile", "pyproject.toml", "Containerfile")]
+    files = [p for p in top if p.exists()] + [p for t in TREES for p in (ROOT / t).rglob("*")
+                                              if p.is_file()]
     for p in files:
         rel = p.relative_to(ROOT).as_posix()
         if SOURCE.search(rel) and not GENERATED.search(rel):

@@ -1,16 +1,21 @@
 # SPDX-License-Identifier: Apache-2.0
 """Lifecycle: disconnect reasons in both directions, a peer killed with
-SIGKILL mid-traffic, reconnection, stale socket files, and 1000
-connect/disconnect cycles without leaking fds or mappings."""
+SIGKILL at random moments of the traffic and at every step of the
+handshake (the peer's trace lines, MEMIF_DSA_DEBUG, say which step it is
+at), reconnection, stale socket files, and 1000 connect/disconnect cycles
+without leaking fds or mappings."""
 
 import gc
 import os
+import random
 import signal
+import time
 
 import pytest
 
-from fixtures.reflector import start_reflector
+from memif_conformance.reflector import start_reflector
 from libmemif_dsa import Interface, MemifError
+from libmemif_dsa.interface import dispatch_all
 from memif_helpers import assert_same_packets, transfer, unique_socket
 
 
@@ -52,11 +57,15 @@ def test_secondary_reconnects_when_the_primary_comes_back(sock):
         b.close()
 
 
+@pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("peer_role", ["secondary", "primary"])
-def test_peer_killed_mid_traffic(tmp_path, peer_role):
-    """SIGKILL the reflector while traffic flows: we notice, keep running,
-    and take the next peer (a killed primary leaves its socket file: the
-    next one must clear it)."""
+def test_peer_killed_mid_traffic(tmp_path, peer_role, seed):
+    """SIGKILL the reflector at a random moment while traffic flows (after a
+    random number of packets came back, a burst possibly half sent): we
+    notice, keep running, and take the next peer (a killed primary leaves
+    its socket file: the next one must clear it)."""
+    rnd = random.Random(seed)
+    kill_after = rnd.randint(1, 1500)
     path = str(tmp_path / "kill.sock")
     my_role = "primary" if peer_role == "secondary" else "secondary"
     peer = start_reflector(peer_role, path) if peer_role == "primary" else None
@@ -64,13 +73,13 @@ def test_peer_killed_mid_traffic(tmp_path, peer_role):
     try:
         peer = peer or start_reflector(peer_role, path)
         me.wait_connected(10)
-        pkts = [bytes([i % 251]) * (64 + i) for i in range(2000)]
+        pkts = [bytes([i % 251]) * rnd.randint(1, 9000) for i in range(2000)]
         sent, got = 0, []
         with pytest.raises(MemifError) as e:
             while True:
-                sent += me.send(pkts[sent % 2000:sent % 2000 + 64])
+                sent += me.send(pkts[sent % 2000:sent % 2000 + rnd.randint(1, 64)])
                 got += me.recv(max=256, timeout=0.5)
-                if len(got) >= 500 and peer.proc.poll() is None:
+                if len(got) >= kill_after and peer.proc.poll() is None:
                     peer.proc.send_signal(signal.SIGKILL)
         assert e.value.name == "MEMIF_ERR_DISCONNECTED"
         assert e.value.reason == "peer closed the connection"
@@ -85,6 +94,120 @@ def test_peer_killed_mid_traffic(tmp_path, peer_role):
         me.close()
         if peer:
             peer.stop()
+
+
+# The handshake as the killed peer's trace shows it (control.c's lines):
+# (role of the peer, the line it writes when it reaches the step, which
+# occurrence).  The peer sends a message and waits for our answer, which we
+# hold back until it is killed: the step is exact, no timing involved.
+HANDSHAKE_STEPS = [
+    ("secondary", "sending INIT", 1),
+    ("secondary", "sending ADD_REGION", 1),
+    ("secondary", "sending ADD_REGION", 2),
+    ("secondary", "sending ADD_RING", 1),
+    ("secondary", "sending ADD_RING", 2),
+    ("secondary", "sending CONNECT", 1),
+    ("secondary", "received CONNECTED", 1),
+    ("primary", "sending HELLO", 1),
+    ("primary", "sending ACK", 1),
+    ("primary", "sending ACK", 3),
+    ("primary", "sending ACK", 5),
+    ("primary", "sending CONNECTED", 1),
+]
+
+
+def stop(peer):
+    """Stop a peer process and close our end of its output pipe (it would
+    count as an fd of ours until the object is collected)."""
+    peer.stop()
+    peer.proc.stdout.close()
+
+
+def pump_until(peer, text, nth, timeout=10.0):
+    """Run our event loop one turn at a time until the peer's trace shows
+    `text` for the nth time (the peer then waits for us)."""
+    start, found = 0, 0
+    deadline = time.monotonic() + timeout
+    while found < nth:
+        dispatch_all()
+        try:
+            start = peer.wait_for(r"memif-dsa: .*: " + text + "$", timeout=0.02, start=start) + 1
+            found += 1
+        except TimeoutError:
+            assert peer.proc.poll() is None, "the peer died by itself"
+            assert time.monotonic() < deadline, f"the peer never reached {text!r} #{nth}"
+
+
+@pytest.mark.parametrize("answered", [False, True], ids=["in-flight", "answered"])
+@pytest.mark.parametrize("peer_role,step,nth", HANDSHAKE_STEPS,
+                         ids=[f"{r}-{s.replace(' ', '-')}-{n}" for r, s, n in HANDSHAKE_STEPS])
+def test_peer_killed_at_each_handshake_step(tmp_path, peer_role, step, nth, answered):
+    """SIGKILL the peer at one step of the handshake, with its message still
+    unread by us (in-flight) or after we answered it: no crash, no leak, not
+    connected, and the next peer gets served."""
+    path = str(tmp_path / "hs.sock")
+    my_role = "primary" if peer_role == "secondary" else "secondary"
+    env = dict(os.environ, MEMIF_DSA_DEBUG="1")
+    gc.collect()
+    fds, maps = open_fds(), memif_mappings()
+    peer = None
+    me = None
+    try:
+        if peer_role == "primary":
+            peer = start_reflector(peer_role, path, env=env)
+        me = Interface(my_role, path, reconnect_interval=0.02, ring_size=16)
+        peer = peer or start_reflector(peer_role, path, env=env)
+        pump_until(peer, step, nth)
+        if answered:
+            dispatch_all()
+        peer.proc.send_signal(signal.SIGKILL)
+        assert peer.proc.wait(10) == -signal.SIGKILL
+        for _ in range(20):  # the EOF reaches us
+            dispatch_all()
+        assert not me.connected
+        stop(peer)
+        peer = start_reflector(peer_role, path)
+        me.wait_connected(10)
+        pkts = [b"after the kill" * 100]
+        assert_same_packets(pkts, transfer(me, me, pkts))
+    finally:
+        if me:
+            me.close()
+        if peer:
+            stop(peer)
+    gc.collect()
+    assert open_fds() == fds
+    assert memif_mappings() == maps
+
+
+def test_kill_cycles_leak_nothing(tmp_path):
+    """50 peers killed at random handshake steps or mid-traffic, one after
+    the other, against one interface: nothing leaks."""
+    rnd = random.Random(50)
+    path = str(tmp_path / "cycles.sock")
+    env = dict(os.environ, MEMIF_DSA_DEBUG="1")
+    gc.collect()
+    fds, maps = open_fds(), memif_mappings()
+    with Interface("primary", path, ring_size=16) as me:
+        for _ in range(50):
+            peer = start_reflector("secondary", path, env=env)
+            try:
+                role, step, nth = rnd.choice([s for s in HANDSHAKE_STEPS if s[0] == "secondary"])
+                if rnd.random() < 0.3:
+                    me.wait_connected(10)
+                    me.send([b"x" * rnd.randint(1, 9000) for _ in range(rnd.randint(1, 32))])
+                else:
+                    pump_until(peer, step, nth)
+                peer.proc.send_signal(signal.SIGKILL)
+                peer.proc.wait(10)
+                for _ in range(20):
+                    dispatch_all()
+                assert not me.connected
+            finally:
+                stop(peer)
+    gc.collect()
+    assert open_fds() == fds
+    assert memif_mappings() == maps
 
 
 def test_stale_socket_file_is_replaced(tmp_path):

@@ -3,11 +3,11 @@
 and say why -- and each failure must come from a named test.
 
 Two kinds of broken peer, both run through the `command` adapter:
-- fixtures/broken/reflector.py (libmemif-dsa's Interface underneath):
+- memif_conformance/broken/reflector.py (libmemif-dsa's Interface underneath):
   payload and handshake defects (a lost byte, a flipped byte at a chain
   boundary, two packets swapped, the secret ignored);
-- fixtures/broken/raw_peer.py (a whole memif peer in Python,
-  fixtures/scripted_peer.py): protocol mutations (a ring index published
+- memif_conformance/broken/raw_peer.py (a whole memif peer in Python,
+  memif_conformance/scripted_peer.py): protocol mutations (a ring index published
   before the bytes, MASK_INT ignored, a signal before publishing, a wrong
   ring cookie, NEXT left on a last buffer, a skipped slot, a wrong secret
   or mode accepted, a peer that stops reading while connected).
@@ -26,22 +26,22 @@ REPO = Path(__file__).resolve().parent.parent
 ARGS = ("--role {role} --socket {socket} --id {id} --mode {mode} [--secret {secret}] "
         "--tx-queues {tx_queues} --rx-queues {rx_queues} --ring-size {ring_size} "
         "--buffer-size {buffer_size} --rx-mode {rx_mode}")
-SPLIT = ["conformance/test_chaining.py::test_every_split_point", "-k", "128"]
-L2 = ["conformance/test_delivery.py::test_every_vector", "-k", "l2 and not l2_"]
-SECRET = ["conformance/test_handshake.py::test_secret", "-k", "different or (same and not 24)"]
+SPLIT = ["memif_conformance/suite/test_chaining.py::test_every_split_point", "-k", "128"]
+L2 = ["memif_conformance/suite/test_delivery.py::test_every_vector", "-k", "l2 and not l2_"]
+SECRET = ["memif_conformance/suite/test_handshake.py::test_secret", "-k", "different or (same and not 24)"]
 
 
 def reflector(defect):
-    return f"{sys.executable} {REPO / 'fixtures/broken/reflector.py'} --defect {defect} {ARGS}"
+    return f"{sys.executable} -m memif_conformance.broken.reflector --defect {defect} {ARGS}"
 
 
 def raw_peer(mutation):
-    return f"{sys.executable} {REPO / 'fixtures/broken/raw_peer.py'} --mutation {mutation} {ARGS}"
+    return f"{sys.executable} -m memif_conformance.broken.raw_peer --mutation {mutation} {ARGS}"
 
 
 def run_suite(tmp_path, template, selection, name="broken", capabilities=None, timeouts=None,
               engines="cpu"):
-    """pytest conformance against a command peer: (exit code, the
+    """pytest on memif_conformance/suite against a command peer: (exit code, the
     certification document, the report dir, pytest's output)."""
     spec = {"name": name, "ready": "^ready:", "connected": "^connected",
             "disconnected": "^disconnected: (.*)", "capabilities": capabilities or {}}
@@ -52,8 +52,8 @@ def run_suite(tmp_path, template, selection, name="broken", capabilities=None, t
     caps.write_text(json.dumps(spec))
     report = tmp_path / "report"
     cmd = [sys.executable, "-m", "pytest", *selection, "-p", "no:cacheprovider", "-q",
-           "-p", "no:xdist", "--peer", "command", "--peer-cmd", template,
-           "--peer-caps", str(caps), "--engines", engines, "--report", str(report)]
+           "-p", "no:xdist", "--memif-peer", "command", "--memif-peer-cmd", template,
+           "--memif-peer-caps", str(caps), "--memif-engines", engines, "--memif-report", str(report)]
     r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
     doc_path = report / "certification.json"
     assert doc_path.exists(), f"no certification report; pytest said:\n{r.stdout}\n{r.stderr}"
@@ -91,7 +91,7 @@ def test_a_correct_reflector_passes(tmp_path):
 
 @pytest.mark.parametrize("role", ["primary", "secondary"])
 def test_drop_last_byte_of_chains(tmp_path, role):
-    rc, doc, report, out = run_suite(tmp_path, reflector("drop-last-byte"), SPLIT + ["--roles", role])
+    rc, doc, report, out = run_suite(tmp_path, reflector("drop-last-byte"), SPLIT + ["--memif-roles", role])
     assert rc == 1, out
     # packet 69 is the first chained one: 60 + 69 = 129 bytes over 128-byte buffers
     assert_caught(doc, report, f"test_every_split_point[peer-{role}-cpu-128]",
@@ -136,18 +136,18 @@ MUTANTS = {
         ["packet 0 of ", "(l2/0000): first difference at offset 0",
          "(0x02 expected, 0xee received)"], True),
     "ignore-mask-int": (
-        BOTH, ["conformance/test_interrupt_polling.py::test_rx_mode_combination", "-k",
+        BOTH, ["memif_conformance/suite/test_interrupt_polling.py::test_rx_mode_combination", "-k",
                "ours-polling and peer-interrupt"],
         "test_rx_mode_combination[peer-primary-cpu-ours-polling-peer-interrupt]",
         ["rule broken: we poll (MASK_INT set on our rx ring) yet the peer signalled our ring's "
          "eventfd"], False),
     "kick-before-publish": (
-        BOTH, ["conformance/test_interrupt_polling.py::test_peer_signals_after_publishing"],
+        BOTH, ["memif_conformance/suite/test_interrupt_polling.py::test_peer_signals_after_publishing"],
         "test_peer_signals_after_publishing[peer-secondary]",
         ["rule broken: the peer signalled our ring before publishing reply 0 and did not signal "
          "after publishing it"], False),
     "wrong-cookie": (
-        ["secondary"], ["conformance/test_handshake.py::test_connects"],
+        ["secondary"], ["memif_conformance/suite/test_handshake.py::test_connects"],
         "test_connects[peer-secondary]",
         ["the link did not come up", "(our primary: wrong cookie on rx ring 0)"], False),
     "next-on-last-buffer": (
@@ -158,12 +158,12 @@ MUTANTS = {
         BOTH, L2, "test_every_vector[peer-secondary-cpu-l2]",
         ["packet 2 of ", "(l2/0002): first difference at offset 0"], True),
     "accept-wrong-secret": (
-        ["primary"], ["conformance/test_handshake.py::test_secret", "-k", "different"],
+        ["primary"], ["memif_conformance/suite/test_handshake.py::test_secret", "-k", "different"],
         "test_secret[peer-primary-different]",
         ["rule broken: a primary with secret 'conformance-s3cret' accepted a secondary with "
          "'not-the-secret'"], False),
     "accept-wrong-mode": (
-        ["primary"], ["conformance/test_handshake.py::test_mode_mismatch", "-k", "ethernet-vs-ip"],
+        ["primary"], ["memif_conformance/suite/test_handshake.py::test_mode_mismatch", "-k", "ethernet-vs-ip"],
         "test_mode_mismatch[peer-primary-ethernet-vs-ip]",
         ["rule broken: a primary in ethernet mode accepted a secondary in ip mode"], False),
 }
@@ -181,7 +181,7 @@ def test_a_correct_raw_peer_passes(tmp_path):
 @pytest.mark.parametrize("mutation", sorted(MUTANTS))
 def test_mutant_is_caught(tmp_path, mutation):
     roles, selection, test, phrases, pcaps = MUTANTS[mutation]
-    rc, doc, report, out = run_suite(tmp_path, raw_peer(mutation), selection + ["--roles", ",".join(roles)],
+    rc, doc, report, out = run_suite(tmp_path, raw_peer(mutation), selection + ["--memif-roles", ",".join(roles)],
                                      name=f"raw-{mutation}", capabilities={"roles": roles})
     assert rc == 1, out
     assert_caught(doc, report, test, *phrases, pcaps=pcaps)
@@ -193,15 +193,15 @@ def test_a_peer_that_stops_reading_fails_and_the_run_goes_on(tmp_path):
     longer idle, the per-test limit (timeouts.test) ends the test instead,
     naming what it was waiting for.  Either way one failure, the peer's
     output kept, and the next test runs."""
-    wrap = "conformance/test_chaining.py::test_chains_across_the_ring_wrap"
-    later = "conformance/test_handshake.py::test_connects"
+    wrap = "memif_conformance/suite/test_chaining.py::test_chains_across_the_ring_wrap"
+    later = "memif_conformance/suite/test_handshake.py::test_connects"
     for name, timeouts, phrase in (
             ("idle", {"idle": 3}, "the peer stopped taking packets while connected: "),
             ("limit", {"idle": 120, "test": 6}, "the test did not finish within its 6 s limit "
                                                "(timeouts.test) while awaiting packets back from "
                                                "the peer on queue 0 (")):
         rc, doc, report, out = run_suite(tmp_path / name, raw_peer("stop-reading"),
-                                         [wrap, later, "--roles", "secondary"], timeouts=timeouts)
+                                         [wrap, later, "--memif-roles", "secondary"], timeouts=timeouts)
         assert rc == 1, out
         assert_caught(doc, report, "test_chains_across_the_ring_wrap[peer-secondary-cpu]", phrase,
                       pcaps=False)

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from fixtures import hostile as H
+from memif_conformance import hostile as H
 from libmemif_dsa import Interface, MemifError
 from memif_helpers import assert_same_packets, transfer, unique_socket
 from test_hostile import HostileSecondary, serves_a_good_peer

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Tests for the packet vectors (vectors/generate.py, vectors/*.pcap, vectors/manifest.json).
+"""Tests for the packet vectors (memif_conformance/vectors: generate.py, *.pcap, manifest.json).
 
 Only `test_generate_check` needs scapy (it regenerates everything); the rest use the pure-Python
 loader plus a small independent header/checksum parser defined here.
@@ -16,13 +16,9 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from memif_conformance import vectors
 
-import vectors  # noqa: E402
-
-VEC_DIR = REPO / "vectors"
+VEC_DIR = vectors.DEFAULT_ROOT
 GENERATE = VEC_DIR / "generate.py"
 BUFFER_SIZES = (1024, 2048)
 L2_MIN, L2_MAX, L3_MAX = 60, 9018, 9000
@@ -178,9 +174,9 @@ def test_loader(all_vectors, manifest):
 
 
 def test_loader_does_not_import_scapy():
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); import vectors; vectors.load(); "
+    code = ("from memif_conformance import vectors; import sys; vectors.load(); "
             "assert not any(m == 'scapy' or m.startswith('scapy.') for m in sys.modules), 'scapy imported'")
-    res = subprocess.run([sys.executable, "-c", code, str(REPO)], capture_output=True, text=True, timeout=120)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
 
 

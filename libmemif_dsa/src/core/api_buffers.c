@@ -22,7 +22,11 @@ int memif_buffer_alloc(memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *b
         return err;
     if (!count_out || (count && !bufs))
         return MEMIF_ERR_INVAL_ARG;
-    return done(conn, q, ring_zc_alloc(q, bufs, count, count_out, size));
+    /* The application sized `bufs` by its own buffer size (upstream's
+     * contract); a peer with smaller buffers must not make a chain longer. */
+    struct mconn *c = conn;
+    uint32_t bs = c->args.buffer_size, per = size ? (size + bs - 1u) / bs : 1u;
+    return done(conn, q, ring_zc_alloc(q, bufs, count, count_out, size, per));
 }
 
 int memif_tx_burst(memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *bufs, uint16_t count,

@@ -160,8 +160,10 @@ int ring_check_regions(struct mqueue *q);
 
 /* ---- the libmemif zero-copy buffer API (ring_zc.c) ---------------------- */
 
+/* `count` packets of `size` bytes, each in at most `max_bufs` buffers
+ * (the caller's array holds count * max_bufs). */
 int ring_zc_alloc(struct mqueue *q, memif_buffer_t *bufs, uint16_t count, uint16_t *count_out,
-                  uint16_t size);
+                  uint16_t size, uint32_t max_bufs);
 int ring_zc_tx(struct mqueue *q, memif_buffer_t *bufs, uint16_t count, uint16_t *tx);
 int ring_zc_rx(struct mqueue *q, memif_buffer_t *bufs, uint16_t count, uint16_t *rx);
 int ring_zc_refill(struct mqueue *q, uint16_t count, uint16_t headroom);

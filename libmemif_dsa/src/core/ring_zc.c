@@ -8,15 +8,18 @@
 #include "ring.h"
 
 /* Slots for one packet of `size` bytes (0: one whole buffer) from `*slot`,
- * chained with NEXT: 1, 0 when the ring fills first (nothing taken), -1
- * on a violation. */
+ * chained with NEXT, in at most `max_bufs` buffers: 1, 0 when the ring
+ * fills first or the buffers are too small for max_bufs (nothing taken),
+ * -1 on a violation.  On a primary the peer decides how large each buffer
+ * is: without max_bufs a secondary offering 1-byte buffers would make one
+ * packet fill thousands of entries of the caller's array. */
 static int alloc_packet(struct mqueue *q, memif_buffer_t *bufs, uint16_t *out, uint16_t *slot,
-                        uint16_t *ns, uint16_t size)
+                        uint16_t *ns, uint16_t size, uint32_t max_bufs)
 {
     uint16_t o = *out, s = *slot, n = *ns;
     uint32_t remaining = size;
     for (;;) {
-        if (n == 0) { /* ring full mid-packet: roll the chain back */
+        if (n == 0 || (uint32_t)(o - *out) == max_bufs) { /* roll the chain back */
             memset(&bufs[*out], 0, sizeof *bufs * (size_t)(o - *out));
             return 0;
         }
@@ -41,14 +44,14 @@ static int alloc_packet(struct mqueue *q, memif_buffer_t *bufs, uint16_t *out, u
 }
 
 int ring_zc_alloc(struct mqueue *q, memif_buffer_t *bufs, uint16_t count, uint16_t *count_out,
-                  uint16_t size)
+                  uint16_t size, uint32_t max_bufs)
 {
     *count_out = 0;
     uint16_t slot = q->next_buf, ns, out = 0, pk = 0;
     if (ring_tx_free(q, slot, &ns))
         return MEMIF_ERR_DISCONNECTED;
     while (pk < count && ns) {
-        int r = alloc_packet(q, bufs, &out, &slot, &ns, size);
+        int r = alloc_packet(q, bufs, &out, &slot, &ns, size, max_bufs);
         if (r < 0)
             return MEMIF_ERR_DISCONNECTED;
         if (r == 0) {

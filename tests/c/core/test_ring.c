@@ -138,7 +138,7 @@ static void test_zero_copy_api(void)
     pair_init(&p, 4, 2048);
     memif_buffer_t b[8];
     uint16_t n = 0, tx = 0, rx = 0;
-    CHECK_EQ(ring_zc_alloc(&p.s_tx, b, 2, &n, 3000), MEMIF_ERR_SUCCESS);
+    CHECK_EQ(ring_zc_alloc(&p.s_tx, b, 2, &n, 3000, 2), MEMIF_ERR_SUCCESS);
     CHECK_EQ(n, 4); /* two packets of two chained buffers */
     CHECK(b[0].flags & MEMIF_BUFFER_FLAG_NEXT);
     for (int i = 0; i < 4; i++)
@@ -149,7 +149,7 @@ static void test_zero_copy_api(void)
     CHECK_EQ(ring_zc_refill(&p.p_rx, rx, 0), MEMIF_ERR_SUCCESS);
     memif_buffer_t again = b[0];
     CHECK_EQ(ring_zc_tx(&p.s_tx, &again, 1, &tx), MEMIF_ERR_INVAL_ARG); /* not the next buffer */
-    CHECK_EQ(ring_zc_alloc(&p.s_tx, b, 1, &n, 100), MEMIF_ERR_SUCCESS);
+    CHECK_EQ(ring_zc_alloc(&p.s_tx, b, 1, &n, 100, 1), MEMIF_ERR_SUCCESS);
     CHECK_EQ(ring_zc_tx(&p.s_tx, b, 1, &tx), MEMIF_ERR_INVAL_ARG); /* slot 3 comes first */
     pair_free(&p);
 }
@@ -172,6 +172,28 @@ static void test_peer_index_and_descriptor_violations(void)
     ring_store(&p.p_tx.ring->tail, 40); /* the primary fills more than we gave */
     CHECK_EQ(ring_rx_avail(&p.s_rx, &n), -1);
     CHECK_STR_CONTAINS(p.s_rx.fault, "M2S tail moved backwards or beyond the slots we gave");
+    pair_free(&p);
+}
+
+/* Fuzzer finding (fuzz_datapath): a secondary that offers 1-byte M2S
+ * buffers made the primary's zero-copy alloc write one array entry per
+ * byte of the packet, past the application's array.  A packet now takes at
+ * most max_bufs entries; one that needs more is not allocated. */
+static void test_tiny_peer_buffers_cannot_overrun_the_callers_array(void)
+{
+    struct pair p;
+    pair_init(&p, 4, 2048);
+    for (uint16_t j = 0; j < 16; j++)
+        p.s_rx.ring->desc[j].length = 1; /* the hostile secondary's M2S buffers */
+    memif_buffer_t b[2 + 4];
+    memset(b, 0x5a, sizeof b);
+    uint16_t n = 7;
+    CHECK_EQ(ring_zc_alloc(&p.p_tx, b, 1, &n, 100, 2), MEMIF_ERR_NOBUF_RING);
+    CHECK_EQ(n, 0);
+    for (int i = 2; i < 6; i++) /* nothing written past the two entries allowed */
+        CHECK_EQ(((uint8_t *)&b[i])[0], 0x5a);
+    CHECK_EQ(ring_zc_alloc(&p.p_tx, b, 1, &n, 2, 2), MEMIF_ERR_SUCCESS); /* 2 bytes fit */
+    CHECK_EQ(n, 2);
     pair_free(&p);
 }
 
@@ -198,6 +220,7 @@ int main(void)
     RUN(test_whole_packets_or_nothing_when_the_ring_fills);
     RUN(test_zero_copy_api);
     RUN(test_peer_index_and_descriptor_violations);
+    RUN(test_tiny_peer_buffers_cannot_overrun_the_callers_array);
     RUN(test_interrupts_only_when_the_consumer_asks);
     h_test = "no fd leaks";
     CHECK_EQ(open_fds(), fds0);

@@ -195,6 +195,34 @@ static void test_record_status_written_last(void)
     CHECK_EQ(cr->fault_addr, 0x10);
 }
 
+/* Fuzzer finding (fuzz_dsa_emu): an operand in the null page faults on
+ * its first byte, and the emulator then called memcpy(dst, NULL, 0) --
+ * undefined behaviour (UBSan: null pointer passed as argument 2) -- for
+ * COPY_CRC, DUALCAST and FILL.  Each now reports the fault, copies nothing
+ * and touches no NULL pointer (this build runs under UBSan in CI). */
+static void test_null_operands_fault_cleanly(void)
+{
+    struct mdsa_desc d;
+    desc_init(&d, MDSA_OP_COPY_CRC, MDSA_F_CRAV | MDSA_F_RCR, cr);
+    d.dst = A(dst);
+    d.size = 64; /* src = 0 */
+    CHECK_EQ(run(&d), MDSA_ST_PAGE_FAULT);
+    CHECK_EQ(cr->bytes_completed, 0);
+    CHECK_EQ(cr->fault_addr, 0);
+    desc_init(&d, MDSA_OP_COPY_CRC, MDSA_F_CRAV | MDSA_F_RCR, cr);
+    d.src = A(src);
+    d.size = 64; /* dst = 0 */
+    CHECK_EQ(run(&d), MDSA_ST_PAGE_FAULT | MDSA_ST_WRITE_FAULT);
+    desc_init(&d, MDSA_OP_DUALCAST, MDSA_F_CRAV | MDSA_F_RCR, cr);
+    d.dst = A(dst);
+    d.op.dcast.dst2 = A(dst) + 8192; /* same low 12 bits, src = 0 */
+    d.size = 64;
+    CHECK_EQ(run(&d), MDSA_ST_PAGE_FAULT);
+    desc_init(&d, MDSA_OP_FILL, MDSA_F_CRAV | MDSA_F_RCR, cr);
+    d.size = 64; /* dst = 0 */
+    CHECK_EQ(run(&d), MDSA_ST_PAGE_FAULT | MDSA_ST_WRITE_FAULT);
+}
+
 int main(void)
 {
     emu = emu_from("max_xfer=4096,max_batch=16");
@@ -210,6 +238,7 @@ int main(void)
     RUN(test_cr_misaligned);
     RUN(test_crav_rcr_rules);
     RUN(test_record_status_written_last);
+    RUN(test_null_operands_fault_cleanly);
     mdsa_emu_destroy(emu);
     free(cr);
     return h_summary(__FILE__);

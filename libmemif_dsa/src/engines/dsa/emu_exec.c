@@ -244,7 +244,8 @@ static void exec_fill(struct emu_wq *w, const struct mdsa_desc *d, uint32_t fl,
     struct fault f = {0};
     if (!bad_operand(t, n, 1, 0, &f))
         plan_fault(w, fl, n, 0, 1, 0, 1, 8, &f);
-    fill_bytes(ptr(t), d->src, f.on ? f.done : n);
+    if (!f.on || f.done) /* nothing at all when the destination faults at once (maybe NULL) */
+        fill_bytes(ptr(t), d->src, f.on ? f.done : n);
     if (f.on)
         set_fault(rec, &f, t, n, 0);
     else
@@ -314,8 +315,10 @@ static void exec_dualcast(struct emu_wq *w, const struct mdsa_desc *d, uint32_t 
         !bad_operand(t2, n, 1, 1, &f))
         plan_fault(w, fl, n, 1, 1, 1, 2, 1, &f);
     uint32_t len = f.on ? f.done : n;
-    memcpy(ptr(t1), ptr(s), len);
-    memcpy(ptr(t2), ptr(s), len);
+    if (len) { /* an operand that faults at once may be NULL: no memcpy at all */
+        memcpy(ptr(t1), ptr(s), len);
+        memcpy(ptr(t2), ptr(s), len);
+    }
     if (f.on)
         set_fault(rec, &f, f.write ? (f.operand ? t2 : t1) : s, n, 0);
     else
@@ -346,7 +349,7 @@ static void exec_crc(struct emu_wq *w, const struct mdsa_desc *d, uint32_t fl, i
     if (!bad_operand(s, n, 0, 0, &f) && !(copy && bad_operand(t, n, 1, 0, &f)))
         plan_fault(w, fl, n, 1, copy, 1, 1, 1, &f);
     uint32_t len = f.on ? f.done : n;
-    if (copy)
+    if (copy && len) /* an operand that faults at once may be NULL: no memcpy at all */
         memcpy(ptr(t), ptr(s), len);
     rec->op.crc64 = mdsa_dsa_crc32(&w->emu->crc, seed, ptr(s), len, fl);
     if (f.on)
