@@ -17,6 +17,7 @@ from memif_helpers import unique_socket
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = ROOT / "tests" / "c" / "libmemif"
+REFLECTOR = ROOT / "memif_conformance" / "peers" / "libmemif_reflector"   # shipped with the suite
 SANITIZE = bool(os.environ.get("MEMIF_DSA_SANITIZE"))
 HEADER = (ROOT / "libmemif_dsa" / "include" / "memif_dsa.h").read_text()
 VERSION = re.search(r'^#define MDSA_VERSION "([^"]+)"', HEADER, re.M).group(1)
@@ -166,7 +167,7 @@ def test_the_reflector_needs_libmemif_h_alone(tmp_path):
     shutil.copy(ROOT / "libmemif_dsa" / "include" / "libmemif.h", inc)
     obj = tmp_path / "memif_reflector.o"
     subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", f"-I{inc}", "-c",
-                    str(PROGRAMS / "memif_reflector.c"), "-o", str(obj)], check=True)
+                    str(REFLECTOR / "memif_reflector.c"), "-o", str(obj)], check=True)
     out = subprocess.run(["nm", "-u", str(obj)], check=True, capture_output=True, text=True).stdout
     undefined = {line.split()[-1] for line in out.splitlines() if line.strip()}
     ours = declared_functions() - UPSTREAM_LIBMEMIF

@@ -177,6 +177,7 @@ def test_hello_maxima_are_sane(link, caps, note, peer_role):
 LIMITS = {
     "ring-size": ({"max_log2_ring_size": 6}, dict(ring_size=1024)),
     "rings": ({"max_m2s_ring": 0, "max_s2m_ring": 1}, dict(s2m=4, m2s=4, ring_size=64)),
+    "regions": ({"max_region": 0}, dict(ring_size=256)),
 }
 
 
@@ -184,9 +185,10 @@ LIMITS = {
 @pytest.mark.parametrize("what", sorted(LIMITS))
 def test_secondary_stays_within_our_hello(link, need, caps, peer_role, what):
     """Our primary's HELLO allows less than the peer was started with (fewer
-    rings per direction, smaller rings): the peer must use at most that (our
-    primary refuses a ring beyond it: "too many rings", "ring size too
-    large"), and the link must work."""
+    rings per direction, smaller rings, one region): the peer must use at
+    most that (our primary refuses a ring or region beyond it: "too many
+    rings", "ring size too large", "too many regions"), and the link must
+    work."""
     limits, peer = LIMITS[what]
     if "s2m" in peer:
         need(max_queues=peer["s2m"])
@@ -198,6 +200,8 @@ def test_secondary_stays_within_our_hello(link, need, caps, peer_role, what):
     d = lk.iface.details()
     if what == "rings":
         assert (len(d["rx_queues"]), len(d["tx_queues"])) == (2, 1)
+    elif what == "regions":
+        assert len(d["regions"]) == 1, f"our HELLO allows one region, the peer added {len(d['regions'])}"
     else:
         assert {q["ring_size"] for q in d["rx_queues"] + d["tx_queues"]} == {64}
     rx, tx = lk.iface.queues
