@@ -32,11 +32,12 @@ class Capabilities:
     buffer_sizes: Tuple[int, int] = (128, 65535)
     engines: Tuple[str, ...] = ()       # copy engines the peer itself can use
     reconnect: bool = True              # as secondary, connects again after the primary left
-    zero_copy: bool = True              # as secondary, can expose its own buffers (zero-copy)
+    # the next two need the peer told more ({zero_copy}, {ids}): off unless declared
+    zero_copy: bool = False             # as secondary, can expose its own buffers (zero-copy)
     same_queue: bool = True             # sends a packet back on the queue it came in on
     checks_mode: bool = True            # as primary, refuses a secondary of another mode
-    max_log2_ring_size: int = 15        # the largest log2 ring size it takes (its HELLO's, as primary)
-    ids_per_socket: int = 16            # interface ids it serves on one socket at once
+    max_log2_ring_size: int = 14        # the largest log2 ring size it takes (libmemif's; VPP takes 15)
+    ids_per_socket: int = 1             # interface ids it serves on one socket at once
     # test key -> reason: a strict xfail (a fixed peer becomes a visible
     # failure to update the declaration); a reason starting with "flaky:" is
     # a non-strict xfail, for a defect that shows only sometimes (a race).
