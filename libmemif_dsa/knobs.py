@@ -37,6 +37,22 @@ PRESETS = {
 }
 
 
+# the ways of laying memory out that a primary must handle (memif-protocol.md
+# 1.5, 1.7), one knob at a time plus a zero-copy peer's: what the conformance
+# suite's secondary offers a peer primary and the library tests offer ours
+# (2048-byte buffers)
+EXAMPLES = {
+    "libmemif": {},
+    "single-region": {"arrangement": "single-region"},
+    "region-per-queue": {"arrangement": "region-per-queue"},
+    "ring-offsets": {"ring_offset": 4096 + 64},
+    "unaligned-headroom": {"buffer_offset": 13, "headroom": 3},
+    "other-buffer-each-refill": {"rotate": True},
+    "short-m2s-offer": {"m2s_length": 1000},
+    "zero-copy-style": dict(PRESETS["zero-copy"]),
+}
+
+
 def preset(name, buffer_size):
     """The named layout for `buffer_size`-byte buffers (a headroom never
     takes more than half a buffer)."""

@@ -14,18 +14,9 @@ from libmemif_dsa.interface import dispatch_all
 from memif_helpers import assert_same_packets, transfer, unique_socket
 from test_hostile import HostilePrimary, HostileSecondary
 
-LAYOUTS = {
-    "libmemif": {},
-    "single-region": {"arrangement": "single-region"},
-    "region-per-queue": {"arrangement": "region-per-queue"},
-    "ring-offsets": {"ring_offset": 4096 + 64},
-    "unaligned-headroom": {"buffer_offset": 13, "headroom": 3},
-    "rotating": {"rotate": True},
-    "short-m2s-offer": {"m2s_length": 1000},
-    "all-at-once": {"arrangement": "region-per-queue", "ring_offset": 200, "buffer_offset": 7,
-                    "headroom": 5, "rotate": True, "m2s_length": 777},
-    "zero-copy": knobs.preset("zero-copy", 2048),   # unsealed regions too: guarded
-}
+LAYOUTS = {**knobs.EXAMPLES,
+           "all-at-once": {"arrangement": "region-per-queue", "ring_offset": 200, "buffer_offset": 7,
+                           "headroom": 5, "rotate": True, "m2s_length": 777}}
 # packets of many sizes: single buffers, chains, every split around 1000/2048
 PACKETS = [bytes((i * 7 + j) % 256 for j in range(n))
            for i, n in enumerate([60, 999, 1000, 1001, 2043, 2048, 2049, 5000, 9000, 1])]

@@ -19,16 +19,7 @@ from libmemif_dsa import knobs
 
 pytestmark = pytest.mark.feature("regions")
 
-LAYOUTS = {
-    "libmemif": {},
-    "single-region": {"arrangement": "single-region"},
-    "region-per-queue": {"arrangement": "region-per-queue"},
-    "ring-offsets": {"ring_offset": 4096 + 64},
-    "unaligned-headroom": {"buffer_offset": 13, "headroom": 3},
-    "other-buffer-each-refill": {"rotate": True},
-    "short-m2s-offer": {"m2s_length": 1000},
-    "zero-copy-style": knobs.preset("zero-copy", 2048),
-}
+LAYOUTS = knobs.EXAMPLES
 
 
 @pytest.mark.roles("primary")
