@@ -22,24 +22,42 @@ pytestmark = pytest.mark.feature("regions")
 LAYOUTS = knobs.EXAMPLES
 
 
+def layout_link(link, caps, peer_role, engine, layout, queues):
+    """A peer primary and our secondary laying its memory out as `layout`
+    (64-slot rings, `queues` pairs); the peer is told the ring size and queue
+    count too: a primary that does not take the secondary's fails
+    test_primary_takes_our_ring_size or _queue_counts instead, not here."""
+    return link(peer_role, engine, s2m=queues, m2s=queues, ring_size=64,
+                ours=dict(layout=LAYOUTS[layout], ring_size=64, tx_queues=queues, rx_queues=queues))
+
+
 @pytest.mark.roles("primary")
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_our_layout(link, need, caps, vector_set, note, peer_role, engine, layout):
-    """Our secondary (2 queue pairs where the peer has them, 64-slot rings)
-    lays out its memory this way; every vector of the l2 set and the jumbo
-    sizes come back on each queue, about three laps of the ring."""
-    lo = LAYOUTS[layout]
-    if lo.get("m2s_length"):
+    """Our secondary (2 queue pairs where the peer has them) lays out its
+    memory this way; every vector of the l2 set comes back on each queue,
+    about two and a half laps of the ring (chained only where the layout's
+    M2S offer is shorter than a packet)."""
+    if LAYOUTS[layout].get("m2s_length"):
         need(chaining=True)    # its offer is shorter than some packets
     queues = min(2, caps.max_queues)
-    lk = link(peer_role, engine, ours=dict(layout=lo, ring_size=64, tx_queues=queues,
-                                           rx_queues=queues))
+    lk = layout_link(link, caps, peer_role, engine, layout, queues)
     regions = lk.iface.details()["regions"]
     note(f"{len(regions)} regions of {[r['size'] for r in regions]} bytes")
-    limit = caps.max_frame if caps.chaining else min(caps.max_frame, 2048)
-    vecs = [v for v in vector_set("l2") + vector_set("sizes")[-20:] if v.length <= limit]
+    vecs = [v for v in vector_set("l2") if v.length <= caps.max_frame]
     for q in range(queues):
         lk.assert_vectors(vecs, queue=q, context=f"layout {layout}, queue {q}")
+
+
+@pytest.mark.roles("primary")
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_our_layout_chained(link, need, caps, vector_set, note, peer_role, engine, layout):
+    """The same layouts carrying the largest frames of the sizes set, chained
+    over 2048-byte buffers (laps of a 64-slot ring)."""
+    need(chaining=True)
+    lk = layout_link(link, caps, peer_role, engine, layout, 1)
+    vecs = [v for v in vector_set("sizes")[-20:] if v.length <= caps.max_frame]
+    lk.assert_vectors(vecs * 3, context=f"layout {layout}, chained")
 
 
 @pytest.mark.roles("secondary")
