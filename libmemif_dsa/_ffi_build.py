@@ -45,6 +45,9 @@ typedef enum { MEMIF_INTERFACE_MODE_ETHERNET, MEMIF_INTERFACE_MODE_IP,
 #define MDSA_DSA_DEFAULT_THRESHOLD ...
 #define MDSA_ENGINE_NORMAL ...
 #define MDSA_ENGINE_CPU_ONLY ...
+#define MDSA_LAYOUT_LIBMEMIF ...
+#define MDSA_LAYOUT_SINGLE_REGION ...
+#define MDSA_LAYOUT_REGION_PER_QUEUE ...
 
 typedef void *memif_conn_handle_t;
 typedef void *memif_socket_handle_t;
@@ -110,6 +113,15 @@ typedef struct mdsa_engine_counters mdsa_engine_counters_t;
 
 typedef struct { @STATS_COUNTERS@ mdsa_engine_counters_t engine; ...; } mdsa_stats_t;
 
+typedef struct {
+    uint32_t arrangement; uint32_t ring_offset; uint32_t buffer_offset; uint16_t headroom;
+    uint8_t rotate; uint32_t m2s_length; uint8_t unsealed; ...;
+} mdsa_layout_t;
+typedef struct {
+    uint16_t max_region; uint16_t max_m2s_ring; uint16_t max_s2m_ring;
+    uint8_t max_log2_ring_size; ...;
+} mdsa_hello_limits_t;
+
 typedef struct mdsa_tools_reflector mdsa_tools_reflector_t;
 typedef void (mdsa_trace_fn)(const char *line, void *ctx);
 
@@ -134,6 +146,11 @@ int mdsa_socket_event_fd(memif_socket_handle_t sock);
 int mdsa_socket_dispatch(memif_socket_handle_t sock, int max_events);
 int mdsa_queue_counts(memif_conn_handle_t conn, uint16_t *rx_queues, uint16_t *tx_queues);
 int mdsa_get_stats(memif_conn_handle_t conn, mdsa_stats_t *st);
+int mdsa_set_refuse_unsealed(memif_conn_handle_t conn, int refuse);
+int mdsa_disconnect(memif_conn_handle_t conn, const char *reason);
+int mdsa_set_layout(memif_conn_handle_t conn, const mdsa_layout_t *layout);
+int mdsa_set_hello_limits(memif_socket_handle_t sock, const mdsa_hello_limits_t *limits);
+int mdsa_set_log2_ring_size(memif_conn_handle_t conn, uint8_t log2);
 
 /* tools/mdsa_tools.h */
 mdsa_tools_reflector_t *mdsa_tools_reflector_new(memif_conn_handle_t conn, uint16_t burst,

@@ -52,8 +52,9 @@ static void tx_packet_descs(struct mqueue *q, uint16_t slot, uint32_t first, uin
         uint16_t i = (uint16_t)(slot + (k - first)) & q->mask;
         memif_desc_t *d = &q->ring->desc[i];
         if (!q->primary) {
-            d->region = q->loc[i].region;
-            d->offset = q->loc[i].base;
+            const struct slot_loc *l = loc_of(q, (uint16_t)(slot + (k - first)));
+            d->region = l->region;
+            d->offset = l->base + q->lo_headroom;
         }
         d->length = q->cp->ops[k].len;
         d->flags = k + 1 < nops ? MEMIF_DESC_FLAG_NEXT : 0;
@@ -215,6 +216,8 @@ int ring_rx_copy(struct mqueue *q, uint8_t *buf, size_t buflen, uint32_t *lens, 
             ring_engine_failed(q);
             return MEMIF_ERR_DISCONNECTED;
         }
+        if (ring_check_regions(q)) /* what we copied came from pages the peer cut off */
+            return MEMIF_ERR_DISCONNECTED;
     }
     if (slot != q->last) {
         q->last = slot;
