@@ -3,7 +3,7 @@
 into libmemif_dsa._memif_dsa.
 
 The declarations below mirror include/libmemif.h, include/memif_dsa.h and
-src/tools/mdsa_tools.h and src/tools/soak.h; constants and enum values are taken from the headers
+src/tools/mdsa_tools.h, mdsa_bench.h and soak.h; constants and enum values are taken from the headers
 by the compiler (``...``) and the statistics counters from the headers'
 X-macro lists, so the C headers stay the one source of truth.  The compiler
 flags are src/flags.mk's, shared with the Makefile and the C tests.
@@ -45,6 +45,9 @@ typedef enum { MEMIF_INTERFACE_MODE_ETHERNET, MEMIF_INTERFACE_MODE_IP,
 #define MDSA_DSA_DEFAULT_THRESHOLD ...
 #define MDSA_ENGINE_NORMAL ...
 #define MDSA_ENGINE_CPU_ONLY ...
+#define MDSA_LAYOUT_LIBMEMIF ...
+#define MDSA_LAYOUT_SINGLE_REGION ...
+#define MDSA_LAYOUT_REGION_PER_QUEUE ...
 
 typedef void *memif_conn_handle_t;
 typedef void *memif_socket_handle_t;
@@ -111,8 +114,14 @@ typedef struct mdsa_engine_counters mdsa_engine_counters_t;
 typedef struct { @STATS_COUNTERS@ mdsa_engine_counters_t engine; ...; } mdsa_stats_t;
 
 typedef struct {
-    uint64_t packets; uint64_t bytes; uint64_t bursts; uint64_t empty_polls; uint64_t elapsed_ns; ...;
-} mdsa_tools_bench_result_t;
+    uint32_t arrangement; uint32_t ring_offset; uint32_t buffer_offset; uint16_t headroom;
+    uint8_t rotate; uint32_t m2s_length; uint8_t unsealed; ...;
+} mdsa_layout_t;
+typedef struct {
+    uint16_t max_region; uint16_t max_m2s_ring; uint16_t max_s2m_ring;
+    uint8_t max_log2_ring_size; ...;
+} mdsa_hello_limits_t;
+
 typedef struct mdsa_tools_reflector mdsa_tools_reflector_t;
 typedef void (mdsa_trace_fn)(const char *line, void *ctx);
 
@@ -137,16 +146,33 @@ int mdsa_socket_event_fd(memif_socket_handle_t sock);
 int mdsa_socket_dispatch(memif_socket_handle_t sock, int max_events);
 int mdsa_queue_counts(memif_conn_handle_t conn, uint16_t *rx_queues, uint16_t *tx_queues);
 int mdsa_get_stats(memif_conn_handle_t conn, mdsa_stats_t *st);
+int mdsa_set_refuse_unsealed(memif_conn_handle_t conn, int refuse);
+int mdsa_disconnect(memif_conn_handle_t conn, const char *reason);
+int mdsa_set_layout(memif_conn_handle_t conn, const mdsa_layout_t *layout);
+int mdsa_set_hello_limits(memif_socket_handle_t sock, const mdsa_hello_limits_t *limits);
+int mdsa_set_log2_ring_size(memif_conn_handle_t conn, uint8_t log2);
 
 /* tools/mdsa_tools.h */
 mdsa_tools_reflector_t *mdsa_tools_reflector_new(memif_conn_handle_t conn, uint16_t burst,
                                                  int polling);
 int mdsa_tools_reflector_run(mdsa_tools_reflector_t *r, int timeout_ms, uint64_t *reflected);
 void mdsa_tools_reflector_free(mdsa_tools_reflector_t *r);
-int mdsa_tools_bench_tx(memif_conn_handle_t conn, uint32_t frame_size, uint16_t burst,
-                        uint64_t duration_ns, mdsa_tools_bench_result_t *res);
-int mdsa_tools_bench_rx(memif_conn_handle_t conn, uint16_t burst, uint64_t warmup_ns,
-                        uint64_t duration_ns, uint64_t idle_ns, mdsa_tools_bench_result_t *res);
+
+/* tools/mdsa_bench.h */
+typedef struct {
+    uint64_t packets; uint64_t bytes; uint64_t bursts; uint64_t empty_polls; uint64_t elapsed_ns;
+    uint64_t cpu_ns; uint64_t phase_ns[3]; ...;
+} mdsa_tools_bench_result_t;
+#define MDSA_TOOLS_BENCH_COPY ...
+#define MDSA_TOOLS_BENCH_ZC ...
+#define MDSA_TOOLS_BENCH_YIELD ...
+#define MDSA_TOOLS_BENCH_PHASES ...
+int mdsa_tools_bench_tx(memif_conn_handle_t conn, uint16_t qid, uint32_t frame_size,
+                        uint16_t burst, uint64_t duration_ns, uint32_t flags,
+                        mdsa_tools_bench_result_t *res);
+int mdsa_tools_bench_rx(memif_conn_handle_t conn, uint16_t qid, uint16_t burst,
+                        uint64_t warmup_ns, uint64_t duration_ns, uint64_t idle_ns,
+                        uint32_t flags, mdsa_tools_bench_result_t *res);
 
 /* tools/soak.h */
 typedef struct {

@@ -7,12 +7,12 @@ import signal
 import sys
 import time
 
-from . import __version__, protocol_version
-from . import bench as bench_mod
+from . import __version__, knobs, protocol_version
+from .bench import cli as bench_cli
 from . import certify
 from . import soak
 from .errors import MemifError
-from .interface import ENGINES, MODES, RX_MODES, Interface
+from .interface import ENGINES, MODES, RX_MODES, Interface, Socket
 from .low_level import ffi, lib
 
 
@@ -26,7 +26,8 @@ def _positive_int(text):
 def _iface_options(p):
     p.add_argument("--role", choices=("primary", "secondary"), required=True)
     p.add_argument("--socket", required=True, help="socket path, or @name for an abstract socket")
-    p.add_argument("--id", type=int, default=0, help="interface id (default 0)")
+    p.add_argument("--id", type=_ids, default=[0],
+                   help="interface id (default 0); reflect: several, comma separated, share the socket")
     p.add_argument("--mode", choices=tuple(MODES), default="ethernet")
     p.add_argument("--secret", default=None, help="shared secret (up to 24 bytes)")
     p.add_argument("--queues", type=_positive_int, default=1, help="queue pairs (secondary's choice)")
@@ -46,6 +47,68 @@ def _deprecated(cmd, old, new):
     print(f"memif-dsa {cmd}: {old} is deprecated, use {new}", file=sys.stderr, flush=True)
 
 
+def _ids(text):
+    """One interface id, or several on one socket: "5" or "5,6"."""
+    try:
+        ids = [int(x, 0) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ids are integers, comma separated: got {text!r}")
+    if len(set(ids)) != len(ids):
+        raise argparse.ArgumentTypeError(f"an id is given twice: {text!r}")
+    return ids
+
+
+class _Served:
+    """One interface of the reflector and the connect/disconnect lines it owes."""
+
+    def __init__(self, iface, burst, polling, several):
+        self.iface, self.up, self.down = iface, 0, 0
+        self.tag = f"id {iface.id} " if several else ""
+        self.reflector = lib.mdsa_tools_reflector_new(iface.handle, burst, polling)
+        if self.reflector == ffi.NULL:
+            raise MemoryError("cannot create the reflector")
+
+    def report(self):
+        """Every connect and disconnect, in order, even both within one turn."""
+        st = self.iface.stats()
+        while self.up < st["connects"] or self.down < st["disconnects"]:
+            if self.up == self.down and self.up < st["connects"]:
+                self.up += 1
+                d = self.iface.details()  # the peer's names outlive the connection
+                line = (f"connected: {self.tag}peer app '{d['remote_app_name']}' interface "
+                        f"'{d['remote_if_name']}'")
+                if self.up == st["connects"] and d["connected"]:
+                    line += f", rx queues {len(d['rx_queues'])}, tx queues {len(d['tx_queues'])}"
+                print(line, flush=True)
+            else:
+                self.down += 1
+                reason = self.iface.disconnect_reason if self.down == st["disconnects"] else ""
+                print(f"disconnected: {self.tag}{reason or 'unknown reason'}", flush=True)
+
+    def free(self):
+        lib.mdsa_tools_reflector_free(self.reflector)
+
+
+def _reflect_interfaces(a, engine):
+    """The reflector's interfaces: one per id, all on one socket."""
+    limits = {"max_log2_ring_size": a.max_log2_ring_size} if a.max_log2_ring_size else None
+    sock = Socket(a.socket, hello_limits=limits)
+    layout = knobs.preset(a.layout, a.buffer_size) if a.layout and a.role == "secondary" else None
+    ifaces = []
+    try:
+        for i in a.id:
+            ifaces.append(Interface(
+                a.role, sock, id=i, mode=a.mode, secret=a.secret, queues=a.queues,
+                tx_queues=a.tx_queues, rx_queues=a.rx_queues, ring_size=a.ring_size,
+                buffer_size=a.buffer_size, engine=engine, rx_mode=a.rx_mode,
+                dsa_config=a.dsa_config, dsa_threshold=a.dsa_threshold, name="reflect",
+                refuse_unsealed=a.refuse_unsealed, layout=layout))
+    except BaseException:
+        sock.close()
+        raise
+    return sock, ifaces
+
+
 def cmd_reflect(a):
     if a.copy is not None:
         _deprecated("reflect", "--copy", "--engine")
@@ -53,73 +116,27 @@ def cmd_reflect(a):
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
-    iface = Interface(a.role, a.socket, id=a.id, mode=a.mode, secret=a.secret, queues=a.queues,
-                      tx_queues=a.tx_queues, rx_queues=a.rx_queues, ring_size=a.ring_size,
-                      buffer_size=a.buffer_size, engine=engine, rx_mode=a.rx_mode,
-                      dsa_config=a.dsa_config, dsa_threshold=a.dsa_threshold, name="reflect")
+    sock, ifaces = _reflect_interfaces(a, engine)
     verb = "listening on" if a.role == "primary" else "connecting to"
-    print(f"ready: {a.role} {verb} {a.socket} id {a.id} mode {a.mode} "
-          f"engine {iface.engine_name}", flush=True)
-    reflector = lib.mdsa_tools_reflector_new(iface.handle, a.burst, a.rx_mode == "polling")
-    if reflector == ffi.NULL:
-        iface.close()
-        raise MemoryError("cannot create the reflector")
-    reflected = ffi.new("uint64_t *")
-    seen_up = seen_down = 0
+    ids = ",".join(map(str, a.id))
+    print(f"ready: {a.role} {verb} {a.socket} id {ids} mode {a.mode} "
+          f"engine {ifaces[0].engine_name}", flush=True)
+    served, reflected = [], ffi.new("uint64_t *")
     try:
+        served += [_Served(i, a.burst, a.rx_mode == "polling", len(ifaces) > 1) for i in ifaces]
+        turn = max(1, 20 // len(served))   # short turns: lines and SIGTERM come promptly
         while not stop:
-            # short turns: connect/disconnect lines and SIGTERM are handled promptly
-            code = lib.mdsa_tools_reflector_run(reflector, 20, reflected)
-            if code not in (lib.MEMIF_ERR_SUCCESS, lib.MEMIF_ERR_POLL_CANCEL):
-                print(f"error: {ffi.string(lib.memif_strerror(code)).decode()}", file=sys.stderr,
-                      flush=True)
-            st = iface.stats()
-            # report every connect and disconnect, in order, even when both
-            # happened within one loop turn
-            while seen_up < st["connects"] or seen_down < st["disconnects"]:
-                if seen_up == seen_down and seen_up < st["connects"]:
-                    seen_up += 1
-                    d = iface.details()  # the peer's names outlive the connection
-                    line = (f"connected: peer app '{d['remote_app_name']}' interface "
-                            f"'{d['remote_if_name']}'")
-                    if seen_up == st["connects"] and d["connected"]:
-                        line += f", rx queues {len(d['rx_queues'])}, tx queues {len(d['tx_queues'])}"
-                    print(line, flush=True)
-                else:
-                    seen_down += 1
-                    reason = iface.disconnect_reason if seen_down == st["disconnects"] else ""
-                    print(f"disconnected: {reason or 'unknown reason'}", flush=True)
+            for s in served:
+                code = lib.mdsa_tools_reflector_run(s.reflector, turn, reflected)
+                if code not in (lib.MEMIF_ERR_SUCCESS, lib.MEMIF_ERR_POLL_CANCEL):
+                    print(f"error: {ffi.string(lib.memif_strerror(code)).decode()}",
+                          file=sys.stderr, flush=True)
+                s.report()
     finally:
-        n = reflected[0]
-        lib.mdsa_tools_reflector_free(reflector)
-        iface.close()
-        print(f"stopped: reflected {n} packets", flush=True)
-    return 0
-
-
-def cmd_bench(a):
-    if a.engine is not None:
-        _deprecated("bench", "--engine", "--engines")
-    engines = [e.strip() for e in (a.engines or a.engine or "cpu").split(",") if e.strip()]
-    for e in engines:
-        if e not in ENGINES:
-            raise SystemExit(f"memif-dsa bench: --engines: unknown engine {e!r} (choose from {', '.join(ENGINES)})")
-    sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
-    for s in sizes:
-        if not 1 <= s <= 65535:
-            raise SystemExit(f"memif-dsa bench: --sizes: {s} is outside 1..65535")
-    opts = dict(burst=a.burst, ring_size=a.ring_size, buffer_size=a.buffer_size, queues=a.queues,
-                duration=a.duration, warmup=a.warmup, dsa_config=a.dsa_config,
-                dsa_threshold=a.dsa_threshold)
-    log = (lambda *x: print(*x, file=sys.stderr, flush=True)) if a.json else print
-    log(f"memif-dsa bench: sizes {sizes}, engines {engines}, burst {a.burst}, ring {a.ring_size}, "
-        f"buffer {a.buffer_size}, queues {a.queues}, {a.duration}s x {a.repeats} repeats (interleaved)")
-    rows = bench_mod.run(sizes, engines, opts, a.repeats, log=log)
-    if a.json:
-        print(json.dumps({"config": dict(opts, sizes=sizes, engines=engines, repeats=a.repeats),
-                          "results": rows}, indent=2))
-    else:
-        print(bench_mod.format_table(rows))
+        for s in served:
+            s.free()
+        sock.close()
+        print(f"stopped: reflected {reflected[0]} packets", flush=True)
     return 0
 
 
@@ -188,25 +205,18 @@ def main(argv=None):
     p = sub.add_parser("reflect", help="serve a reflector peer: every packet goes back on its queue")
     _iface_options(p)
     p.add_argument("--burst", type=int, default=64, choices=range(1, 257), metavar="1..256")
+    p.add_argument("--refuse-unsealed", action="store_true",
+                   help="as primary, refuse secondary regions that cannot be sealed against "
+                        "shrinking (by default they are accepted and guarded)")
+    p.add_argument("--layout", choices=tuple(knobs.PRESETS), default=None,
+                   help="as secondary, lay out the shared memory this way (a test knob; "
+                        "zero-copy: as a zero-copy peer's own buffers)")
+    p.add_argument("--max-log2-ring-size", type=int, choices=range(1, 16), default=None,
+                   metavar="1..15", help="as primary, the largest log2 ring size HELLO allows "
+                                         "(default 14, libmemif's; 15 = 32768 slots)")
     p.set_defaults(func=cmd_reflect)
 
-    p = sub.add_parser("bench", help="two-process, two-core throughput benchmark")
-    p.add_argument("--sizes", default="64,1500", help="frame sizes, comma separated")
-    p.add_argument("--engines", default=None,
-                   help="copy engines, comma separated (first = baseline; default cpu)")
-    p.add_argument("--engine", default=None, help=argparse.SUPPRESS)  # deprecated: --engines
-    p.add_argument("--burst", type=int, default=64, choices=range(1, 257), metavar="1..256")
-    p.add_argument("--ring-size", type=_positive_int, default=1024)
-    p.add_argument("--buffer-size", type=_positive_int, default=2048)
-    p.add_argument("--queues", type=_positive_int, default=1)
-    p.add_argument("--duration", type=float, default=2.0, help="measured seconds per run")
-    p.add_argument("--warmup", type=float, default=0.5, help="seconds before measuring")
-    p.add_argument("--repeats", type=_positive_int, default=5)
-    p.add_argument("--dsa-config", default=None)
-    p.add_argument("--dsa-threshold", type=int, default=None,
-                   help="copies shorter than this stay on the CPU (default 256; 0 = all to DSA)")
-    p.add_argument("--json", action="store_true", help="machine-readable results on stdout")
-    p.set_defaults(func=cmd_bench)
+    bench_cli.add_parser(sub)
 
     p = sub.add_parser("info", help="library and protocol versions, copy engines, DSA devices")
     p.add_argument("--json", action="store_true")

@@ -17,6 +17,8 @@ import time
 import warnings
 import weakref
 
+from . import knobs
+from .knobs import check_int as _check_int
 from .low_level import check, ffi, lib, string
 
 ROLES = {"primary": 1, "master": 1, "secondary": 0, "slave": 0}
@@ -34,14 +36,6 @@ _UNSET = object()
 # Sockets alive in this process: waiting runs all their event loops, so both
 # ends of a loopback in one process make progress.
 _live_sockets = weakref.WeakSet()
-
-
-def _check_int(name, value, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if not lo <= value <= hi:
-        raise ValueError(f"{name} must be between {lo} and {hi}, got {value}")
-    return value
 
 
 def _check_choice(name, value, choices):
@@ -97,9 +91,11 @@ class Socket(_Closable):
     It listens while it holds a primary interface and connects for each
     secondary; one socket may hold both (primaries with different ids; a
     secondary may use a primary's id, e.g. a loopback in one process).
+    hello_limits: a test knob (libmemif_dsa.knobs): what its primaries
+    advertise in HELLO and hold their secondaries to.
     """
 
-    def __init__(self, path, app_name="libmemif-dsa", reconnect_interval=0.1):
+    def __init__(self, path, app_name="libmemif-dsa", reconnect_interval=0.1, hello_limits=None):
         if isinstance(path, os.PathLike):
             path = os.fspath(path)
         if not isinstance(path, str) or not path or path == "@":
@@ -112,6 +108,7 @@ class Socket(_Closable):
             not isinstance(reconnect_interval, (int, float)) or reconnect_interval <= 0
         ):
             raise ValueError("reconnect_interval must be a positive number of seconds or None")
+        limits = knobs.hello_limits_struct(hello_limits) if hello_limits is not None else None
         self.path = path
         args = ffi.new("memif_socket_args_t *")
         args.path = raw
@@ -126,6 +123,8 @@ class Socket(_Closable):
         self._handle = handle[0]
         self._interfaces = []
         _live_sockets.add(self)
+        if limits is not None:
+            check(lib.mdsa_set_hello_limits(self._handle, limits), f"hello_limits of {path}")
 
     @property
     def handle(self):
@@ -163,13 +162,18 @@ class Interface(_Closable):
     rx_mode: "interrupt" or "polling" (for every receive queue).
     dsa_threshold: DSA engines leave copies shorter than this on the CPU
     (None: MDSA_DSA_DEFAULT_THRESHOLD, 256 bytes; 0 sends every copy to DSA).
+    refuse_unsealed: a primary refuses secondary regions that cannot be
+    sealed against shrinking (by default it accepts and guards them).
+    Test knobs (libmemif_dsa.knobs, for testing other implementations):
+    layout (a secondary's shared memory), hello_limits (a primary's HELLO,
+    set on its socket), ring_size 32768 (beyond libmemif's 16384).
     """
 
     def __init__(self, role, socket, id=0, mode="ethernet", secret=None, queues=1,
                  tx_queues=None, rx_queues=None, ring_size=1024, buffer_size=2048,
                  engine="cpu", rx_mode="interrupt", name="memif0", dsa_config=None,
                  dsa_threshold=None, app_name="libmemif-dsa", reconnect_interval=0.1,
-                 copy=_UNSET):
+                 copy=_UNSET, refuse_unsealed=False, layout=None, hello_limits=None):
         self._conn = None
         self._own_socket = False
         self.socket = None
@@ -185,13 +189,22 @@ class Interface(_Closable):
         _check_int("queues", queues, 1, MAX_QUEUES)
         tx_queues = _check_int("tx_queues", queues if tx_queues is None else tx_queues, 1, MAX_QUEUES)
         rx_queues = _check_int("rx_queues", queues if rx_queues is None else rx_queues, 1, MAX_QUEUES)
-        _check_int("ring_size", ring_size, 2, 1 << 14)
+        _check_int("ring_size", ring_size, 2, 1 << 15)
         if ring_size & (ring_size - 1):
             raise ValueError(f"ring_size must be a power of two, got {ring_size}")
         _check_int("buffer_size", buffer_size, 1, 65535)
         if dsa_threshold is None:
             dsa_threshold = lib.MDSA_DSA_DEFAULT_THRESHOLD
         _check_int("dsa_threshold", dsa_threshold, 0, 2**32 - 1)
+        if not isinstance(refuse_unsealed, bool):
+            raise TypeError("refuse_unsealed must be True or False")
+        layout_c = knobs.layout_struct(layout, buffer_size) if layout is not None else None
+        if layout_c is not None and ROLES[role]:
+            raise ValueError("layout is the secondary's choice: a primary takes none")
+        if hello_limits is not None and not ROLES[role]:
+            raise ValueError("hello_limits are what a primary advertises: a secondary takes none")
+        if hello_limits is not None and isinstance(socket, Socket):
+            raise ValueError("hello_limits belong to the socket: give them to Socket(...)")
         secret_b = _bytes_arg("secret", secret, 24)
         name_b = _bytes_arg("name", name, 32)
         if dsa_config is not None:
@@ -202,7 +215,8 @@ class Interface(_Closable):
                 raise ValueError(f"dsa_config: {string(err)}")
 
         self._own_socket = not isinstance(socket, Socket)
-        self.socket = Socket(socket, app_name, reconnect_interval) if self._own_socket else socket
+        self.socket = (Socket(socket, app_name, reconnect_interval, hello_limits=hello_limits)
+                       if self._own_socket else socket)
         self.role = "primary" if ROLES[role] else "secondary"
         self.id = id
         self.mode = mode
@@ -219,7 +233,7 @@ class Interface(_Closable):
             args.num_s2m_rings = rx_queues if primary else tx_queues
             args.num_m2s_rings = tx_queues if primary else rx_queues
             args.buffer_size = buffer_size
-            args.log2_ring_size = ring_size.bit_length() - 1
+            args.log2_ring_size = min(ring_size.bit_length() - 1, 14)  # memif_create's limit
             args.is_master = ROLES[role]
             args.interface_id = id
             args.interface_name = name_b
@@ -229,6 +243,11 @@ class Interface(_Closable):
                   self._context("create") + self._socket_detail())
             self._conn = conn[0]
             self.socket._interfaces.append(self)
+            if not primary and ring_size > 1 << 14:
+                check(lib.mdsa_set_log2_ring_size(self._conn, ring_size.bit_length() - 1))
+            if layout_c is not None:
+                check(lib.mdsa_set_layout(self._conn, layout_c), self._context("layout of"))
+            check(lib.mdsa_set_refuse_unsealed(self._conn, int(refuse_unsealed)))
             for q in range(256 if primary else rx_queues):
                 lib.memif_set_rx_mode(self._conn, lib.MEMIF_RX_MODE_POLLING if self._rx_polling
                                       else lib.MEMIF_RX_MODE_INTERRUPT, q)
@@ -278,6 +297,15 @@ class Interface(_Closable):
         tx = ffi.new("uint16_t *")
         check(lib.mdsa_queue_counts(self.handle, rx, tx))
         return rx[0], tx[0]
+
+    def disconnect(self, reason=None):
+        """End the connection now; the interface stays (a secondary connects
+        again, a primary waits for the next).  The peer gets DISCONNECT
+        `reason`, or, with None, no message at all: a plain close, as if we
+        had died."""
+        raw = None if reason is None else _bytes_arg("reason", reason, 95)
+        check(lib.mdsa_disconnect(self.handle, raw if raw is not None else ffi.NULL),
+              self._context("disconnect"))
 
     def wait_connected(self, timeout=5.0):
         """Run the event loops until connected; MemifTimeout (with the last

@@ -21,6 +21,13 @@ Mutations (one per peer):
   accept-wrong-secret  accepts a secondary whatever secret it sends (primary)
   accept-wrong-mode    accepts a secondary of another mode (primary)
   stop-reading         stops taking packets after its first 64, staying connected
+  ignore-ring-size     uses the ring size it was started with, not the one the
+                       secondary's ADD_RING gives (primary)
+  ignore-buffer-size   fills M2S buffers up to the buffer size it was started with, not
+                       the length each descriptor offers (primary)
+  buffer-from-slot     writes an M2S packet where libmemif's layout would put the slot's
+                       buffer (region 1, (ring * size + slot) * buffer size), not where
+                       the descriptor points (primary)
 """
 
 import ctypes
@@ -36,7 +43,8 @@ from . import hostile as H
 
 MUTATIONS = ("none", "index-before-bytes", "ignore-mask-int", "kick-before-publish",
              "wrong-cookie", "next-on-last-buffer", "skip-slot", "accept-wrong-secret",
-             "accept-wrong-mode", "stop-reading")
+             "accept-wrong-mode", "stop-reading", "ignore-ring-size", "ignore-buffer-size",
+             "buffer-from-slot")
 MODES = {"ethernet": 0, "ip": 1, "punt": 2}
 NEXT, MASK_INT = 1, 1
 WAIT_FOR_PEER = 5.0   # a mutation that waits for our side gives up after this
@@ -144,12 +152,38 @@ class Link:
             return r.size - ((r.head - r.tail) & 0xFFFF)
         return (r.head - r.pos) & 0xFFFF
 
+    def split(self, r, pkt):
+        """pkt's pieces over the slots from r.pos, or None when they are not
+        free now: a secondary cuts at its own buffer size, a primary at the
+        length each M2S descriptor offers."""
+        m = self.peer.mutation
+        if self.secondary or m == "ignore-buffer-size":
+            chunks = [pkt[i:i + self.bs] for i in range(0, len(pkt), self.bs)] or [b""]
+            return chunks if self.free(r) >= len(chunks) else None
+        chunks, off, free = [], 0, self.free(r)
+        while off < len(pkt) or not chunks:
+            offer = r.desc(r.pos + len(chunks))[2]
+            if len(chunks) == free or offer == 0:
+                return None
+            chunks.append(pkt[off:off + offer])
+            off += offer
+        return chunks
+
+    def where(self, r, q, slot):
+        """(region, offset) of the buffer a packet piece goes to."""
+        if self.secondary:
+            return 1, (q * r.size + (slot & r.mask)) * self.bs
+        if self.peer.mutation == "buffer-from-slot":
+            return 1, ((len(self.rx) + q) * r.size + (slot & r.mask)) * self.bs
+        _, region, _, offset = r.desc(slot)
+        return region, offset
+
     def transmit(self, q, pkt):
         """Queue one packet on tx ring q; False when it does not fit now."""
         r, m = self.tx[q], self.peer.mutation
-        chunks = [pkt[i:i + self.bs] for i in range(0, len(pkt), self.bs)] or [b""]
         skip = m == "skip-slot" and self.sent == 2
-        if self.free(r) < len(chunks) + skip:
+        chunks = self.split(r, pkt)
+        if chunks is None or self.free(r) < len(chunks) + skip:
             return False
         if skip:
             r.pos = (r.pos + 1) & 0xFFFF      # this slot keeps whatever it held
@@ -159,10 +193,7 @@ class Link:
             flags = NEXT if i < len(chunks) - 1 else 0
             if m == "next-on-last-buffer" and len(chunks) > 1 and not self.glued:
                 flags = NEXT
-            if self.secondary:
-                region, offset = 1, (q * r.size + (slot & r.mask)) * self.bs
-            else:
-                _, region, _, offset = r.desc(slot)
+            region, offset = self.where(r, q, slot)
             if m == "index-before-bytes":
                 r.write(region, offset, b"\xee" * len(chunk))
                 late.append((region, offset, chunk))
@@ -365,6 +396,8 @@ class ScriptedPeer:
                 else:
                     self._refuse(sock, "unexpected message received")
                 sock.send(H.msg(H.ACK))
+            if self.mutation == "ignore-ring-size":
+                rings = [(s2m, i, reg, off, self.log2, efd) for s2m, i, reg, off, _, efd in rings]
             made = [(s2m, i, Ring(regions[reg], off, log2, efd, regions))
                     for s2m, i, reg, off, log2, efd in rings]
             bad = [i for _, i, r in made if r.cookie != H.COOKIE]

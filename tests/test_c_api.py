@@ -6,6 +6,7 @@ the exported-symbol map, and `make uninstall`."""
 
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from memif_helpers import unique_socket
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = ROOT / "tests" / "c" / "libmemif"
+REFLECTOR = ROOT / "memif_conformance" / "peers" / "libmemif_reflector"   # shipped with the suite
 SANITIZE = bool(os.environ.get("MEMIF_DSA_SANITIZE"))
 HEADER = (ROOT / "libmemif_dsa" / "include" / "memif_dsa.h").read_text()
 VERSION = re.search(r'^#define MDSA_VERSION "([^"]+)"', HEADER, re.M).group(1)
@@ -143,6 +145,64 @@ def test_icmp_responder_driven_by_memif_poll_event(programs, role, mode):
         p.stop()
     assert p.proc.returncode == 0
     p.wait_for(r"^stopped: replied 5 ignored 1$")
+
+
+# libmemif 4.0's own exported functions (upstream `nm -D`, reference section 2)
+UPSTREAM_LIBMEMIF = set("""
+memif_buffer_alloc memif_buffer_enq_tx memif_buffer_requeue memif_cancel_poll_event
+memif_control_fd_handler memif_create memif_create_socket memif_delete memif_delete_socket
+memif_get_details memif_get_listener_fd memif_get_queue_efd memif_get_socket_filename
+memif_get_socket_handle memif_get_socket_path memif_get_version memif_get_version_str
+memif_poll_event memif_refill_queue memif_register_external_region memif_request_connection
+memif_rx_burst memif_set_connection_request_timer memif_set_listener_fd
+memif_set_next_free_buffer memif_set_rx_mode memif_strerror memif_tx_burst""".split())
+
+
+def test_the_reflector_needs_libmemif_h_alone(tmp_path):
+    """The vendor reflector builds with -Wall -Wextra -Werror against
+    include/libmemif.h and nothing else of ours, and its object references
+    only upstream libmemif 4.0 functions: none of our additions."""
+    inc = tmp_path / "include"
+    inc.mkdir()
+    shutil.copy(ROOT / "libmemif_dsa" / "include" / "libmemif.h", inc)
+    obj = tmp_path / "memif_reflector.o"
+    subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", f"-I{inc}", "-c",
+                    str(REFLECTOR / "memif_reflector.c"), "-o", str(obj)], check=True)
+    out = subprocess.run(["nm", "-u", str(obj)], check=True, capture_output=True, text=True).stdout
+    undefined = {line.split()[-1] for line in out.splitlines() if line.strip()}
+    ours = declared_functions() - UPSTREAM_LIBMEMIF
+    assert undefined & ours == set(), "the reflector uses additions of libmemif-dsa"
+    assert {"memif_create", "memif_rx_burst", "memif_tx_burst"} <= undefined
+
+
+@pytest.mark.parametrize("role", ["primary", "secondary"])
+def test_the_reflector_reflects_chains(programs, role):
+    """A smoke test (lane 45 certifies it in full): chained packets come
+    back byte for byte in its role, then it stops cleanly."""
+    from libmemif_dsa import Interface
+    sock = unique_socket("refl")
+    env = dict(os.environ)
+    if not SANITIZE:
+        env.pop("LD_PRELOAD", None)
+    p = PeerProcess([str(programs / "memif_reflector"), "--role", role, "--socket", sock,
+                     "--id", "3", "--buffer-size", "512", "--ring-size", "256"], env=env)
+    try:
+        p.wait_for("^ready: ")
+        ours = "secondary" if role == "primary" else "primary"
+        with Interface(ours, sock, id=3, buffer_size=512, ring_size=256) as me:
+            me.wait_connected(10)
+            p.wait_for("^connected: ")
+            pkts = [bytes((i + j) % 256 for j in range(n)) for i, n in
+                    enumerate([60, 511, 512, 513, 1500, 9000, 65535])]
+            got = []
+            for pkt in pkts:
+                assert me.send([pkt]) == 1
+                got += [bytes(x) for x in me.recv(timeout=10)]
+            assert got == pkts
+    finally:
+        p.stop()
+    assert p.proc.returncode == 0
+    p.wait_for(r"^stopped: 0 packets dropped")
 
 
 def declared_functions():

@@ -97,10 +97,10 @@ def test_diff_reads_a_schema_1_report(tmp_path):
     went = r.stdout.split("tests no longer run (", 1)[1].split("\n\n", 1)[0]
     for key in ("handshake/test_connects[peer-primary]", "delivery/test_every_vector[peer-secondary-cpu-l2]"):
         assert key not in came and key not in went
-    # tests added since (the robustness group, the kill tests) are new, nothing else much
-    added = ("robustness/", "lifecycle/test_peer_killed_during_", "... and ")
-    came_other = [ln for ln in came.split("\n  ")[1:] if not ln.startswith(added)]
-    assert len(came_other) < 40 and went.count("\n  ") < 40
+    def keys(doc):
+        return {f"{t['feature']}/{t['nodeid'].split('::', 1)[1]}" for t in doc["tests"]}
+    assert came.count("\n  ") == len(keys(new_doc) - keys(old_doc))
+    assert went.count("\n  ") == len(keys(old_doc) - keys(new_doc))
 
 
 def test_diff_exits_1_when_a_test_got_worse(tmp_path):

@@ -24,7 +24,7 @@ def test_info():
 
 def test_bench_json_reports_both_directions():
     r = run("bench", "--sizes", "64,1500", "--duration", "0.2", "--warmup", "0.05",
-            "--repeats", "1", "--json")
+            "--repeats", "1", "--engines", "cpu", "--paths", "copy", "--queues", "1", "--json")
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)["results"]
     assert {(x["size"], x["direction"]) for x in rows} == {
@@ -42,7 +42,7 @@ def test_bench_rejects_unknown_engine():
 
 def test_bench_old_engine_flag_still_works_with_a_warning():
     r = run("bench", "--engine", "cpu", "--sizes", "64", "--duration", "0.1", "--warmup", "0.05",
-            "--repeats", "1", "--json")
+            "--repeats", "1", "--paths", "copy", "--queues", "1", "--json")
     assert r.returncode == 0, r.stderr
     assert "--engine is deprecated, use --engines" in r.stderr
     row = json.loads(r.stdout)["results"][0]
@@ -66,3 +66,27 @@ def test_reflect_argument_errors_are_clear():
     assert r.returncode == 2 and "secret is at most 24 bytes" in r.stderr
     r = run("reflect", "--role", "boss", "--socket", "@x")
     assert r.returncode == 2 and "--role" in r.stderr
+
+
+def test_reflect_serves_several_ids_on_one_socket(sock):
+    """--id 5,6: two interfaces on one socket, each reflecting its own
+    peer; --layout and --max-log2-ring-size are the test knobs."""
+    from memif_conformance.reflector import PeerProcess
+    from libmemif_dsa import Interface
+    p = PeerProcess(CMD + ["reflect", "--role", "primary", "--socket", sock, "--id", "5,6",
+                           "--max-log2-ring-size", "15"])
+    try:
+        p.wait_for(r"^ready: primary listening on .* id 5,6 ")
+        with Interface("secondary", sock, id=5, layout={"unsealed": True}) as a, \
+                Interface("secondary", sock, id=6, ring_size=32768, buffer_size=128) as b:
+            for me, pkt in ((a, b"five" * 20), (b, b"six" * 300)):
+                me.wait_connected(10)
+                assert me.send([pkt]) == 1
+                assert me.recv(timeout=10) == [pkt]
+            assert b.details()["tx_queues"][0]["ring_size"] == 32768
+        p.wait_for(r"^disconnected: id 5 interface deleted")
+        p.wait_for(r"^disconnected: id 6 interface deleted")
+    finally:
+        p.stop()
+    r = run("reflect", "--role", "primary", "--socket", "@x", "--id", "5,5")
+    assert r.returncode == 2 and "an id is given twice" in r.stderr

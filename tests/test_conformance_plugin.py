@@ -176,9 +176,22 @@ def test_explanations_name_packet_offset_and_damage():
 def test_tagged_packets_and_macswap():
     p = P.tagged(1000, queue=3, seq=9)
     assert len(p) == 1000 and P.tag_of(p) == (3, 9, 1000)
-    ip = P.tagged(40, seq=1, mode="ip")
-    assert ip[0] == 0x45 and P.tag_of(ip, "ip") == (0, 1, 40)
+    ip = P.tagged(48, seq=1, mode="ip")
+    assert ip[0] == 0x45 and ip[9] == 17 and P.tag_of(ip, "ip") == (0, 1, 48)
     assert macswap(p, "ethernet")[:12] == p[6:12] + p[:6] and macswap(ip, "ip") == ip
+
+
+@pytest.mark.parametrize("length", [56, 57, 1000, 9018, 65535])
+def test_tagged_packets_are_valid_udp(length):
+    """Tagged packets are real IPv4/UDP: scapy rebuilds them byte for byte
+    with the checksums it computes itself."""
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.l2 import Ether
+    pkt = Ether(P.tagged(length, queue=2, seq=length))
+    assert pkt[UDP].dport == 9 and len(bytes(pkt)) == length
+    ref = pkt.copy()
+    del ref[IP].chksum, ref[UDP].chksum, ref[IP].len, ref[UDP].len
+    assert bytes(Ether(bytes(ref))) == bytes(pkt)
 
 
 def test_registry():

@@ -77,7 +77,9 @@ def check_installed(python, cwd, env):
     pkg = site / "memif_conformance"
     for data in ("vectors/manifest.json", "vectors/l2.pcap", "schemas/declaration.schema.json",
                  "schemas/certification.schema.json", "xdp/counter.c",
-                 "suite/peer-caps.example.json", "suite/test_handshake.py"):
+                 "suite/peer-caps.example.json", "suite/test_handshake.py",
+                 "vectors/giant.pcap", "peers/libmemif_reflector/memif_reflector.c",
+                 "peers/libmemif_reflector/memif_reflector.json"):
         assert (pkg / data).is_file(), f"memif_conformance/{data} missing from the install"
     bindir = Path(python).parent
     out = run([bindir / "memif-dsa", "certify", "--engines", "cpu", "--jobs", "2",

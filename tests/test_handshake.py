@@ -152,7 +152,7 @@ def test_bad_arguments_name_the_argument(sock):
         (dict(queues=0), "queues"),
         (dict(queues=256), "queues"),
         (dict(ring_size=1000), "ring_size"),
-        (dict(ring_size=1 << 15), "ring_size"),
+        (dict(ring_size=1 << 16), "ring_size"),
         (dict(buffer_size=0), "buffer_size"),
         (dict(buffer_size=65536), "buffer_size"),
         (dict(secret="x" * 25), "secret"),

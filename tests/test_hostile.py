@@ -301,12 +301,14 @@ def test_stale_next_flags_from_an_or_ing_secondary(primary):
 # ---- a hostile primary against our secondary ------------------------------
 
 class HostilePrimary:
-    def __init__(self):
+    """A raw listener and our secondary (made with `kw`) connected to it."""
+
+    def __init__(self, **kw):
         self.name = unique_socket()
         self.srv = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.srv.bind("\0" + self.name[1:])
         self.srv.listen(4)
-        self.iface = Interface("secondary", self.name, reconnect_interval=None)
+        self.iface = Interface("secondary", self.name, reconnect_interval=None, **kw)
         conn, _ = self.srv.accept()
         self.peer = H.RawPeer(conn, dispatch_all)
         self.fds = []
@@ -381,6 +383,19 @@ def test_hostile_primary_limits_are_honoured():
         assert {r[4] for r in rings} == {6}
         hp.iface.wait_connected(2)
         assert hp.iface.queues == (1, 2)
+    finally:
+        hp.close()
+
+
+def test_one_region_when_the_primary_allows_one():
+    """HELLO max_region 0 (one region): rings and buffers share it, as VPP's
+    copy mode lays them out."""
+    hp = HostilePrimary()
+    try:
+        regions, rings = hp.handshake(H.hello(max_region=0))
+        assert len(regions) == 1 and {r[2] for r in rings} == {0}
+        hp.iface.wait_connected(2)
+        assert [r["index"] for r in hp.iface.details()["regions"]] == [0]
     finally:
         hp.close()
 

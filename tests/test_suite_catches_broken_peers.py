@@ -10,7 +10,9 @@ Two kinds of broken peer, both run through the `command` adapter:
   memif_conformance/scripted_peer.py): protocol mutations (a ring index published
   before the bytes, MASK_INT ignored, a signal before publishing, a wrong
   ring cookie, NEXT left on a last buffer, a skipped slot, a wrong secret
-  or mode accepted, a peer that stops reading while connected).
+  or mode accepted, a peer that stops reading while connected, a primary
+  that ignores the secondary's ring size or buffer size or puts packets
+  where the slot number says instead of where the descriptor points).
 The same peers without a defect pass, so the failures come from the
 defects."""
 
@@ -167,6 +169,23 @@ MUTANTS = {
         ["primary"], ["memif_conformance/suite/test_handshake.py::test_mode_mismatch", "-k", "ethernet-vs-ip"],
         "test_mode_mismatch[peer-primary-ethernet-vs-ip]",
         ["rule broken: a primary in ethernet mode accepted a secondary in ip mode"], False),
+    # a primary must take the secondary's parameters and descriptors (parameters, regions)
+    "ignore-ring-size": (
+        ["primary"], ["memif_conformance/suite/test_parameters.py::test_primary_takes_our_ring_size",
+                      "-k", "ring-64"],
+        "test_primary_takes_our_ring_size[peer-primary-ring-64]",
+        ["the link went down after ", " received: peer closed the connection"], False),
+    "ignore-buffer-size": (
+        ["primary"], ["memif_conformance/suite/test_parameters.py::test_primary_takes_our_buffer_size",
+                      "-k", "cpu-128"],
+        "test_primary_takes_our_buffer_size[peer-primary-cpu-128]",
+        ["the link went down after ", "M2S descriptor length exceeds its buffer"], False),
+    "buffer-from-slot": (
+        ["primary"], ["memif_conformance/suite/test_regions.py::test_our_layout", "-k",
+                      "other-buffer-each-refill"],
+        "test_our_layout[peer-primary-cpu-other-buffer-each-refill]",
+        ["layout other-buffer-each-refill, queue 0: packet 0 of ", "(l2/0000): first difference at "
+         "offset 0"], True),
 }
 
 

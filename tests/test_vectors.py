@@ -23,6 +23,7 @@ GENERATE = VEC_DIR / "generate.py"
 BUFFER_SIZES = (1024, 2048)
 L2_MIN, L2_MAX, L3_MAX = 60, 9018, 9000
 REQUIRED_L2_SIZES = {60, 64, 128, 256, 512, 1500, 1514, 1518, 9000, 9018}
+GIANT_MAX = 65535
 REQUIRED_ODD_KINDS = {
     "bad_ip_checksum", "bad_tcp_checksum", "bad_udp_checksum",   # bad IP/TCP/UDP checksums
     "truncated_ip", "truncated_tcp",                              # headers cut short
@@ -63,20 +64,27 @@ def _csum(data: bytes) -> int:
 
 
 def ip_offset(frame: bytes) -> int | None:
-    """Offset of the IP header in an Ethernet frame (through 802.1Q/802.1ad tags), else None."""
+    """Offset of the IP header in an Ethernet frame (through 802.1Q/802.1ad tags and an
+    MPLS label stack), else None."""
     off = 12
     while len(frame) >= off + 2:
         etype = int.from_bytes(frame[off:off + 2], "big")
         if etype in (0x8100, 0x88A8):
             off += 4
             continue
+        if etype == 0x8847:                                # MPLS: labels up to bottom of stack
+            off += 2
+            while len(frame) >= off + 4 and not frame[off + 2] & 1:
+                off += 4
+            return off + 4 if len(frame) > off + 4 and frame[off + 4] >> 4 in (4, 6) else None
         return off + 2 if etype in (0x0800, 0x86DD) else None
     return None
 
 
 def checksums(pkt: bytes) -> dict[str, bool]:
-    """{'ip': ok, 'tcp'|'udp': ok} for a raw IP packet (fragments: L4 not checked)."""
-    out: dict[str, bool] = {}
+    """{'ip': ok, 'tcp'|'udp'|'icmp'|'icmpv6': ok} for a raw IP packet (IPv6 has no header
+    checksum: 'ip' is True; fragments and tunnels: the outer header only)."""
+    out: dict[str, bool] = {"ip": True}
     if pkt[0] >> 4 == 4:
         ihl = (pkt[0] & 0xF) * 4
         total = int.from_bytes(pkt[2:4], "big")
@@ -98,6 +106,10 @@ def checksums(pkt: bytes) -> dict[str, bool]:
         pseudo = src + dst + struct.pack("!IxxxB", len(l4), proto)
     if proto == 6:
         out["tcp"] = _csum(pseudo + l4) == 0xFFFF
+    elif proto == 1:
+        out["icmp"] = _csum(l4) == 0xFFFF
+    elif proto == 58:
+        out["icmpv6"] = _csum(pseudo + l4) == 0xFFFF
     elif proto == 17:
         stored = int.from_bytes(l4[6:8], "big")
         out["udp"] = (stored == 0 and pkt[0] >> 4 == 4) or (stored != 0 and _csum(pseudo + l4) == 0xFFFF)
@@ -291,3 +303,32 @@ def test_loader_rejects_corrupted_pcap(tmp_path, manifest):
     (tmp_path / "l2.pcap").write_bytes((VEC_DIR / "l2.pcap").read_bytes()[:-7])
     with pytest.raises(vectors.VectorError):
         vectors.load("l2", root=tmp_path)
+
+
+def test_protocol_sets_cover_what_memif_carries():
+    """ICMP/ICMPv6 (echo, neighbour discovery), VXLAN, Geneve, GRE, MPLS,
+    IP-in-IP, broadcast and multicast, a non-first IPv6 fragment, maximum
+    IPv4 and TCP option blocks; the L3 set the same without Ethernet."""
+    l2 = vectors.load("protocols")
+    layers = {x for v in l2 for x in v.layers}
+    assert {"ICMP", "ICMPv6EchoRequest", "ICMPv6EchoReply", "ICMPv6ND_NS", "ICMPv6ND_NA",
+            "VXLAN", "GENEVE", "GRE", "MPLS", "IPv6ExtHdrFragment"} <= layers
+    dsts = {v.data[:6] for v in l2}
+    assert b"\xff" * 6 in dsts and any(d[0] & 1 and d != b"\xff" * 6 for d in dsts)
+    frag = [v for v in l2 if "IPv6ExtHdrFragment" in v.layers][0]
+    ip6 = frag.data[14:]
+    assert int.from_bytes(ip6[42:44], "big") >> 3 > 0, "the fragment is not the first"
+    ip4_opts = [v for v in l2 if v.data[12:14] == b"\x08\x00" and v.data[14] & 0xF == 15]
+    assert ip4_opts, "an IPv4 header with a 40-byte option block (IHL 15)"
+    tcp_opts = [v for v in l2 if "TCP" in v.layers and v.data[12:14] == b"\x08\x00"
+                and v.data[14 + (v.data[14] & 0xF) * 4 + 12] >> 4 == 15]
+    assert tcp_opts, "a TCP header with a 40-byte option block (data offset 15)"
+    l3 = vectors.load("protocols_l3")
+    assert all(v.l3 for v in l3) and len(l3) == len([v for v in l2 if "IP" in v.layers[1:2]
+                                                     or "IPv6" in v.layers[1:2]])
+
+
+def test_giant_sets_reach_65535_bytes():
+    for name in ("giant", "giant_l3"):
+        lengths = {v.length for v in vectors.load(name)}
+        assert max(lengths) == GIANT_MAX and min(lengths) > (L2_MAX if name == "giant" else L3_MAX)

@@ -179,6 +179,75 @@ typedef struct {
 
 int mdsa_get_stats(memif_conn_handle_t conn, mdsa_stats_t *st);
 
+/* ---- regions the peer cannot seal ---------------------------------------- */
+
+/* A primary maps the secondary's regions.  A region whose fd cannot be
+ * sealed against shrinking (memory a zero-copy peer hands out often
+ * cannot: DPDK's mempool memfds, for one) is accepted by default and
+ * guarded: should the peer shrink it under us, the fault on the missing
+ * pages is caught (SIGBUS, handled only for addresses of such regions,
+ * every other SIGBUS goes to the handler installed before ours), the pages
+ * are replaced by private memory and that interface disconnects with
+ * "memory region N shrank ..."; the process and every other interface
+ * live.  refuse = 1: refuse such regions instead (the refusal's reason
+ * names this option).  Takes effect at the next connection. */
+int mdsa_set_refuse_unsealed(memif_conn_handle_t conn, int refuse);
+
+/* Tear the connection down now: the peer gets DISCONNECT `reason`, or no
+ * message at all (a plain close, as if we had died) when `reason` is
+ * NULL.  The interface stays: a secondary connects again on its timer, a
+ * primary waits for the next secondary. */
+int mdsa_disconnect(memif_conn_handle_t conn, const char *reason);
+
+/* ---- test knobs --------------------------------------------------------
+ * For testing other memif implementations (the conformance suite): ways a
+ * real peer may legitimately differ from libmemif.  An application has no
+ * reason to use them. */
+
+/* Where a secondary puts its rings and buffers. */
+#define MDSA_LAYOUT_LIBMEMIF 0         /* region 0: rings; region 1: buffers */
+#define MDSA_LAYOUT_SINGLE_REGION 1    /* region 0: rings, then buffers (VPP copy mode) */
+#define MDSA_LAYOUT_REGION_PER_QUEUE 2 /* a region per ring, then a buffer region per ring */
+
+typedef struct {
+    uint32_t arrangement;   /* MDSA_LAYOUT_* */
+    uint32_t ring_offset;   /* bytes before the first ring of a region (a multiple of 8) */
+    uint32_t buffer_offset; /* bytes before the first buffer of a buffer area (any) */
+    uint16_t headroom;      /* bytes at the start of every buffer the data skips */
+    uint8_t rotate;         /* 1: after each refill a slot's descriptor points at
+                               another buffer (two buffers per slot, in turn) */
+    uint32_t m2s_length;    /* length offered in M2S descriptors (0: all the buffer
+                               holds after the headroom; less: a smaller offer) */
+    uint8_t unsealed;       /* 1: regions that cannot be sealed against shrinking, as
+                               a zero-copy peer's mempool memory */
+} mdsa_layout_t;
+
+/* Secondary: lay out the shared memory of the next connections like this
+ * (NULL: libmemif's layout).  With rotate, memif_buffer_enq_tx and
+ * memif_buffer_requeue are refused.  MEMIF_ERR_INVAL_ARG names no field:
+ * arrangement unknown, ring_offset not a multiple of 8 or above 1 MiB,
+ * buffer_offset above 1 MiB, headroom not below the buffer size,
+ * m2s_length above what a buffer holds after the headroom, or a primary. */
+int mdsa_set_layout(memif_conn_handle_t conn, const mdsa_layout_t *layout);
+/* (unsealed or rotate other than 0 or 1 is refused the same way.) */
+
+/* What a primary on this socket advertises in HELLO (highest indices, as
+ * on the wire) and then holds its secondaries to; defaults 255, 255, 255
+ * and 14 (libmemif's).  max_log2_ring_size may go up to 15 (32768 slots,
+ * the most a 16-bit ring index allows; VPP accepts it, libmemif not). */
+typedef struct {
+    uint16_t max_region;
+    uint16_t max_m2s_ring;
+    uint16_t max_s2m_ring;
+    uint8_t max_log2_ring_size;
+} mdsa_hello_limits_t;
+
+int mdsa_set_hello_limits(memif_socket_handle_t sock, const mdsa_hello_limits_t *limits);
+
+/* Secondary: ask for 2^log2 slots per ring, 1..15 (memif_create takes
+ * 14 at most, as libmemif; the peer's HELLO still has the last word). */
+int mdsa_set_log2_ring_size(memif_conn_handle_t conn, uint8_t log2);
+
 /* ---- tracing ----------------------------------------------------------- */
 
 /* One trace line: a handshake step or a disconnect and its reason. */

@@ -35,6 +35,12 @@ class Capabilities:
     # robustness classes (memif_conformance/robustness_cases.CLASSES) the
     # vendor declares too destructive to run: skipped, and named in the verdict
     robustness_exclude: Tuple[str, ...] = ()
+    # the next two need the peer told more ({zero_copy}, {ids}): off unless declared
+    zero_copy: bool = False             # as secondary, can expose its own buffers (zero-copy)
+    same_queue: bool = True             # sends a packet back on the queue it came in on
+    checks_mode: bool = True            # as primary, refuses a secondary of another mode
+    max_log2_ring_size: int = 14        # the largest log2 ring size it takes (libmemif's; VPP takes 15)
+    ids_per_socket: int = 1             # interface ids it serves on one socket at once
     # test key -> reason: a strict xfail (a fixed peer becomes a visible
     # failure to update the declaration); a reason starting with "flaky:" is
     # a non-strict xfail, for a defect that shows only sometimes (a race).
@@ -53,7 +59,7 @@ class Capabilities:
             if key in ("roles", "modes", "engines"):
                 if value not in have:
                     return f"peer does not support {key[:-1]} {value!r}"
-            elif key in ("max_frame", "max_queues"):
+            elif key in ("max_frame", "max_queues", "max_log2_ring_size", "ids_per_socket"):
                 if value > have:
                     return f"peer {key.replace('_', ' ')} is {have}, test needs {value}"
             elif key in ("ring_sizes", "buffer_sizes"):
@@ -67,7 +73,7 @@ class Capabilities:
     def turned_off(self):
         """What this declaration turns off compared with a peer that can do
         everything the suite tests, in words (for the verdict line)."""
-        full, out = Capabilities(), []
+        full, out = EVERYTHING, []
         for f in fields(self):
             mine, most = getattr(self, f.name), getattr(full, f.name)
             if f.name in ("known_defects", "engines") or mine == most:
@@ -94,12 +100,18 @@ class Capabilities:
         return hit[1] if hit else None
 
 
+# a peer that can do everything the suite tests (the defaults, plus what is
+# off unless declared)
+EVERYTHING = Capabilities(zero_copy=True, ids_per_socket=16, max_log2_ring_size=15)
+
+
 @dataclass(frozen=True)
 class Timeouts:
     """How long the suite waits for the peer (seconds); every wait of a
     test derives from these, and `test` bounds a whole test."""
     ready: float = 10.0     # from start until it says it listens or connects
     connect: float = 10.0   # until a link comes up or a handshake is refused
+    reconnect: float = 10.0  # as secondary, until it is back after a primary came (back)
     idle: float = 5.0       # for the next packet back while it holds packets of ours
     stop: float = 10.0      # from SIGTERM until it exits (then SIGKILL)
     test: float = 300.0     # a whole test: the last guard against a hung peer
@@ -119,6 +131,8 @@ class PeerConfig:
     ring_size: int = 1024
     buffer_size: int = 2048
     rx_mode: str = "interrupt"
+    zero_copy: bool = False        # secondary: expose its own buffers (zero-copy mode)
+    ids: Optional[Tuple[int, ...]] = None  # serve all these ids on the socket (None: just id)
     engine: Optional[str] = None   # the peer's copy engine, when it has them
     engine_config: Optional[str] = None  # that engine's settings (DSA emulator string)
 

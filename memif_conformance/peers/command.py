@@ -5,9 +5,11 @@ command template given on the command line.
     --peer command --peer-cmd 'acme-reflect --role {role} --socket {socket} [--secret {secret}]'
                    --peer-caps acme.json
 
-Placeholders: {socket} {id} {role} {master_slave} {server_client} {mode}
-{secret} {queues} {tx_queues} {rx_queues} {ring_size} {log2_ring_size}
-{buffer_size} {rx_mode}.  A part in [brackets] is left out when a
+Placeholders: {socket} {id} {ids} {role} {master_slave} {server_client}
+{mode} {secret} {queues} {tx_queues} {rx_queues} {ring_size}
+{log2_ring_size} {buffer_size} {rx_mode} {zero_copy}.  {ids} is every id to
+serve on the socket, comma separated (normally just {id}); {zero_copy} is
+yes when a secondary is to expose its own buffers, else no.  A part in [brackets] is left out when a
 placeholder in it is empty (no secret).  The same values are in the
 environment as MEMIF_SOCKET, MEMIF_ID, ... for launcher scripts.  The
 command runs without a shell, in a process group of its own; the suite
@@ -51,13 +53,14 @@ def values(cfg: PeerConfig) -> dict:
     rx = cfg.rx_queues or cfg.queues
     primary = cfg.role == "primary"
     return {
-        "socket": cfg.socket, "id": cfg.id, "role": cfg.role,
+        "socket": cfg.socket, "id": cfg.id, "ids": ",".join(map(str, cfg.ids or (cfg.id,))),
+        "role": cfg.role,
         "master_slave": "master" if primary else "slave",
         "server_client": "server" if primary else "client",
         "mode": cfg.mode, "secret": cfg.secret or "", "queues": cfg.queues,
         "tx_queues": tx, "rx_queues": rx, "ring_size": cfg.ring_size,
         "log2_ring_size": cfg.ring_size.bit_length() - 1, "buffer_size": cfg.buffer_size,
-        "rx_mode": cfg.rx_mode,
+        "rx_mode": cfg.rx_mode, "zero_copy": "yes" if cfg.zero_copy else "no",
     }
 
 

@@ -7,8 +7,8 @@ import pytest
 
 pytestmark = pytest.mark.feature("delivery")
 
-SETS = [("ethernet", "l2"), ("ethernet", "sizes"), ("ethernet", "odd"), ("ip", "l3"),
-        ("ip", "l3_odd")]
+SETS = [("ethernet", "l2"), ("ethernet", "sizes"), ("ethernet", "odd"), ("ethernet", "protocols"),
+        ("ip", "l3"), ("ip", "l3_odd"), ("ip", "protocols_l3")]
 
 
 def carryable(vecs, caps, buffer_size, note):

@@ -215,3 +215,80 @@ def test_peer_killed_during_handshake(link, caps, peer_role, step):
         lk.start_peer()
     lk.wait_connected()
     traffic(lk, f"a new peer after the last one was killed during the handshake ({step})")
+# ---- what the peer does when we leave, and comes back ----------------------------
+
+REASON = "conformance: maintenance window"
+
+
+def test_peer_records_our_disconnect_reason(link, caps, peer_role):
+    """We send DISCONNECT with a reason of our own: the peer records it (where
+    it shows disconnect reasons at all) and serves us again."""
+    needs_reconnect(caps, peer_role)
+    lk = link(peer_role)
+    traffic(lk, "before")
+    lk.iface.disconnect(REASON)
+    reason = lk.peer.wait_disconnected(lk.timeouts.connect)
+    if reason is None:
+        pytest.skip("the peer does not report disconnects (no disconnected pattern)")
+    if reason:   # an empty reason: the peer shows none (its disconnected pattern has no group)
+        assert REASON in reason, (f"we sent DISCONNECT {REASON!r}; the peer reports "
+                                  f"{reason!r}")
+    lk.wait_connected()          # our secondary connects again by itself; a secondary peer too
+    traffic(lk, "after our DISCONNECT")
+
+
+def test_peer_survives_our_death(link, caps, peer_role, engine):
+    """Our side vanishes without a DISCONNECT (the control channel just
+    closes, as when a process dies): the peer notices the end of file,
+    cleans up and accepts (or reconnects to) us again."""
+    needs_reconnect(caps, peer_role)
+    lk = link(peer_role, engine)
+    traffic(lk, "before")
+    lk.iface.disconnect()        # close without a message
+    lk.wait_connected()          # it need not say it saw us go (there was no DISCONNECT)
+    traffic(lk, "after we died and came back")
+
+
+CHANGES = [dict(ring_size=64), dict(tx_queues=2, rx_queues=2), dict(buffer_size=512),
+           dict(ring_size=256, buffer_size=4096, tx_queues=1, rx_queues=1)]
+
+
+@pytest.mark.roles("primary")
+def test_reconnect_with_changed_parameters(link, caps, vector_set, peer_role):
+    """Our secondary comes back with another ring size, other queue counts,
+    another buffer size: the primary must drop what it knew of the last
+    connection and take the new values."""
+    lk = link(peer_role)
+    fits = [c for c in CHANGES if c.get("tx_queues", 1) <= caps.max_queues and
+            caps.lacks(ring_sizes=c.get("ring_size", 1024),
+                       buffer_sizes=c.get("buffer_size", 2048)) is None]
+    for i, change in enumerate(fits):
+        lk.close_ours()
+        lk.open_ours(**change)
+        lk.wait_connected()
+        rx, tx = lk.iface.queues
+        assert (rx, tx) == (change.get("rx_queues", 1), change.get("tx_queues", 1))
+        ring = {q["ring_size"] for q in lk.iface.details()["tx_queues"]}
+        assert ring == {change.get("ring_size", 1024)}
+        lk.buffer_size = change.get("buffer_size", 2048)
+        limit = caps.max_frame if caps.chaining else min(caps.max_frame, lk.buffer_size)
+        vecs = [v for v in vector_set("l2") if v.length <= limit][:60]
+        for q in range(tx):
+            lk.assert_vectors(vecs, queue=q, context=f"reconnection {i + 1}: {change}, queue {q}")
+
+
+def test_several_ids_on_one_socket(link, need, peer_role):
+    """Three interfaces with ids 7, 8 and 9 on one socket at once: each of
+    ours meets the peer's interface of its id and gets its own packets back."""
+    need(ids_per_socket=3)
+    ids = (7, 8, 9)
+    lk = link(peer_role, id=ids[0], ids=ids, connect=False)
+    ifaces = [lk.iface] + [lk.open_ours(share=True, id=i) for i in ids[1:]]
+    for iface in ifaces:
+        lk.iface = iface
+        lk.wait_connected()
+    for n, iface in enumerate(ifaces):   # each id its own packets
+        lk.iface = iface
+        lk.assert_reflects([P.tagged(60 + i * 13, queue=ids[n], seq=i) for i in range(50)],
+                           context=f"id {ids[n]}")
+    assert all(i.connected for i in ifaces), "an interface went down while another carried traffic"

@@ -18,13 +18,13 @@ def streams_for(tx_queues, per_queue, mode="ethernet"):
 
 
 @pytest.mark.parametrize("pairs", [1, 2, 4, 8])
-def test_queue_pairs(link, need, peer_role, engine, pairs):
+def test_queue_pairs(link, need, caps, peer_role, engine, pairs):
     need(max_queues=pairs)
     lk = link(peer_role, engine, s2m=pairs, m2s=pairs, ring_size=256)
     assert lk.iface.queues == (pairs, pairs)
     streams = streams_for(pairs, 200)
     got = spray(lk.iface, streams, range(pairs), idle=lk.timeouts.idle)
-    assert_each_queue(lk, streams, got)
+    lk.assert_streams(streams, got, same_queue=caps.same_queue)
 
 
 def test_many_queues(link, caps, peer_role, engine):
@@ -36,14 +36,7 @@ def test_many_queues(link, caps, peer_role, engine):
     assert lk.iface.queues == (pairs, pairs)
     streams = streams_for(pairs, 4)
     got = spray(lk.iface, streams, range(pairs), idle=lk.timeouts.idle)
-    assert_each_queue(lk, streams, got)
-
-
-def assert_each_queue(lk, streams, got):
-    """Every queue's packets came back on that queue, in order, byte-exact."""
-    for q, sent in streams.items():
-        lk.check.same(sent, got[q], expected=lk.expected(sent), linktype=lk.linktype,
-                      context=f"queue {q} of {len(streams)}")
+    lk.assert_streams(streams, got, same_queue=caps.same_queue)
 
 
 UNEQUAL = [(1, 4), (4, 1), (3, 2), (2, 7)]
@@ -60,15 +53,4 @@ def test_unequal_queue_counts(link, need, peer_role, engine, s2m, m2s):
     assert (rx, tx) == ((m2s, s2m) if lk.role == "secondary" else (s2m, m2s))
     streams = streams_for(tx, 150)
     got = spray(lk.iface, streams, range(rx), idle=lk.timeouts.idle)
-    # which sent packet each received one is: by its tag, then byte for byte
-    back = {q: [] for q in streams}
-    for rq in range(rx):
-        for pkt in got[rq]:
-            tag = P.tag_of(pkt)
-            assert tag is not None and tag[0] in streams, (
-                f"a {len(pkt)}-byte packet came back on queue {rq} that was never sent "
-                f"(or its tag is damaged)")
-            back[tag[0]].append(pkt)
-    for q in streams:
-        lk.check.same(streams[q], back[q], expected=lk.expected(streams[q]), linktype=lk.linktype,
-                      context=f"packets sent on queue {q} (of {tx}; {rx} queues back)")
+    lk.assert_streams(streams, got, same_queue=False)

@@ -2,7 +2,7 @@
 """Packet vectors for the libmemif-dsa conformance suite.
 
     from memif_conformance import vectors
-    vectors.sets()                  # ['l2', 'sizes', 'l3', 'odd', 'l3_odd']
+    vectors.sets()                  # ['l2', 'sizes', 'l3', 'odd', 'l3_odd', 'protocols', ...]
     for v in vectors.load("sizes"): # list[Vector], verified against manifest.json
         v.name, v.data, v.length, v.boundary ...
 

@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 
 GENERATOR_NAME = "libmemif-dsa vectors/generate.py"
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 SCAPY_PINNED = "2.8.0"          # the version the committed files were produced with
 SEED = 0x6D656D6966             # b"memif"
 SCHEMA_VERSION = 1
@@ -106,6 +106,12 @@ def _scapy():
                   "bytes may differ", file=sys.stderr)
         S = sa
     return S
+
+
+def contrib(module: str, name: str):
+    """A layer from scapy.contrib (not loaded by scapy.all): Geneve, MPLS."""
+    _scapy()
+    return getattr(importlib.import_module(f"scapy.contrib.{module}"), name)
 
 
 def layer_names(pkt) -> list[str]:
@@ -789,7 +795,214 @@ def build_l3_odd() -> SetBuilder:
     return sb
 
 
-BUILDERS = [build_l2, build_sizes, build_l3, build_odd, build_l3_odd]
+# --------------------------------------------------------------------------------------------
+# sets: protocols / protocols_l3 (what memif carries in real deployments)
+
+BCAST_MAC, MCAST4_MAC, MCAST6_MAC = "ff:ff:ff:ff:ff:ff", "01:00:5e:00:00:fb", "33:33:00:00:00:01"
+SNMC6_MAC, SNMC6 = "33:33:ff:00:00:02", "ff02::1:ff00:2"     # solicited-node of 2001:db8::2
+VNI, GENEVE_VNI = 4242, 4243
+MPLS_LABELS = (16001, 24002)
+
+
+def max_ip_options():
+    """A 40-byte IPv4 option block (IHL 15): Record Route with nine slots + EOL."""
+    sa = _scapy()
+    return [sa.IPOption_RR(routers=[f"203.0.113.{i}" for i in range(1, 10)]), sa.IPOption_EOL()]
+
+
+def max_tcp_options(rng: Stream):
+    """A 40-byte TCP option block (data offset 15)."""
+    left = rng.u32()
+    return [("MSS", 1460), ("NOP", None), ("NOP", None),
+            ("SAck", (left, (left + 1448) & 0xFFFFFFFF, (left + 2896) & 0xFFFFFFFF,
+                      (left + 4344) & 0xFFFFFFFF)),
+            ("NOP", None), ("NOP", None), ("Timestamp", (rng.u32(), rng.u32())), ("NOP", None),
+            ("WScale", 7)]
+
+
+def inner_frame(rng: Stream, n: int):
+    """An Ethernet/IPv4/UDP frame carried in a tunnel."""
+    sa = _scapy()
+    return with_payload(sa.Ether(dst="02:00:00:00:00:0b", src="02:00:00:00:00:0a") /
+                        sa.IP(src="10.0.0.1", dst="10.0.0.2", id=rng.u16(), ttl=64) /
+                        sa.UDP(sport=rng.randint(49152, 65535), dport=5201), n, rng)
+
+
+def ip_packets(rng_of):
+    """(packet, purpose, odd kinds) of the IP-level protocol cases: each an IP
+    packet (no link header); rng_of() gives the next packet's stream."""
+    sa = _scapy()
+    out = []
+    rng = rng_of()
+    out.append((with_payload(ip_header(4, rng, "icmp", proto=1) /
+                             sa.ICMP(type=8, id=rng.u16(), seq=1), 56, rng),
+                "ICMP echo request (IPv4, 56-byte payload)", ()))
+    rng = rng_of()
+    out.append((with_payload(sa.IP(src=IP4_B, dst=IP4_A, id=rng.u16(), ttl=64) /
+                             sa.ICMP(type=0, id=rng.u16(), seq=1), 56, rng),
+                "ICMP echo reply (IPv4)", ()))
+    rng = rng_of()
+    out.append((with_payload(ip_header(6, rng, "icmp", nh=58) /
+                             sa.ICMPv6EchoRequest(id=rng.u16(), seq=1), 56, rng),
+                "ICMPv6 echo request", ()))
+    rng = rng_of()
+    out.append((with_payload(sa.IPv6(src=IP6_B, dst=IP6_A, hlim=64) /
+                             sa.ICMPv6EchoReply(id=rng.u16(), seq=1), 56, rng),
+                "ICMPv6 echo reply", ()))
+    rng = rng_of()
+    out.append((sa.IPv6(src=IP6_A, dst=SNMC6, hlim=255) / sa.ICMPv6ND_NS(tgt=IP6_B) /
+                sa.ICMPv6NDOptSrcLLAddr(lladdr=MAC_A),
+                "ICMPv6 neighbour solicitation to the solicited-node multicast address", ()))
+    rng = rng_of()
+    out.append((sa.IPv6(src=IP6_B, dst=IP6_A, hlim=255) / sa.ICMPv6ND_NA(tgt=IP6_B, R=0, S=1, O=1) /
+                sa.ICMPv6NDOptDstLLAddr(lladdr=MAC_B), "ICMPv6 neighbour advertisement", ()))
+    rng = rng_of()
+    out.append((ip_header(4, rng, "udp") / sa.UDP(sport=rng.randint(49152, 65535), dport=4789) /
+                sa.VXLAN(vni=VNI, flags=0x08) / inner_frame(rng, 200),
+                "VXLAN (UDP 4789) carrying Ethernet/IPv4/UDP", ()))
+    rng = rng_of()
+    out.append((ip_header(6, rng, "udp") / sa.UDP(sport=rng.randint(49152, 65535), dport=6081) /
+                contrib("geneve", "GENEVE")(vni=GENEVE_VNI, proto=0x6558) / inner_frame(rng, 300),
+                "Geneve (UDP 6081, IPv6 underlay) carrying Ethernet/IPv4/UDP", ()))
+    rng = rng_of()
+    out.append((ip_header(4, rng, "gre", proto=47) / sa.GRE(proto=0x0800) /
+                with_payload(sa.IP(src="10.0.0.1", dst="10.0.0.2", id=rng.u16()) /
+                             transport("tcp", rng, 4, flags="PA"), 120, rng),
+                "GRE carrying IPv4/TCP", ()))
+    rng = rng_of()
+    out.append((ip_header(4, rng, "gre", proto=47) / sa.GRE(key_present=1, key=rng.u32(), proto=0x6558) /
+                inner_frame(rng, 64), "GRE with key carrying Ethernet (NVGRE-like)", ()))
+    rng = rng_of()
+    out.append((ip_header(4, rng, "ipip", proto=4) /
+                with_payload(sa.IP(src="10.0.0.1", dst="10.0.0.2", id=rng.u16()) /
+                             transport("udp", rng, 4), 100, rng), "IP-in-IP (IPv4 in IPv4)", ()))
+    rng = rng_of()
+    out.append((ip_header(6, rng, "ipip", nh=41) /
+                with_payload(sa.IPv6(src="2001:db8:1::1", dst="2001:db8:1::2") /
+                             transport("tcp", rng, 6, flags="PA"), 80, rng),
+                "IPv6 in IPv6", ()))
+    rng = rng_of()
+    frag_id = rng.u32()
+    out.append((sa.IPv6(src=IP6_A, dst=IP6_B, hlim=64, fl=rng.uint(3) & 0xFFFFF) /
+                sa.IPv6ExtHdrFragment(nh=17, offset=185, m=0, id=frag_id) / sa.Raw(rng.bytes(600)),
+                "IPv6 non-first fragment (offset 1480, last, no UDP header)", ("fragment",)))
+    rng = rng_of()
+    out.append((with_payload(ip_header(4, rng, "udp", options=max_ip_options()) /
+                             transport("udp", rng, 4), 80, rng),
+                "IPv4 with a 40-byte option block (IHL 15: Record Route) / UDP", ()))
+    rng = rng_of()
+    tcp = transport("tcp", rng, 4, flags="PA")
+    tcp.options = max_tcp_options(rng)
+    out.append((with_payload(ip_header(4, rng, "tcp") / tcp, 100, rng),
+                "IPv4/TCP with a 40-byte option block (data offset 15)", ()))
+    rng = rng_of()
+    tcp = transport("tcp", rng, 6, flags="SA")
+    tcp.options = max_tcp_options(rng)
+    out.append((ip_header(6, rng, "tcp") / tcp, "IPv6/TCP SYN-ACK with a 40-byte option block", ()))
+    rng = rng_of()
+    out.append((with_payload(sa.IP(src=IP4_A, dst="255.255.255.255", id=rng.u16(), ttl=64) /
+                             sa.UDP(sport=68, dport=67), 300, rng),
+                "IPv4/UDP to the limited broadcast address (DHCP ports)", ()))
+    rng = rng_of()
+    out.append((with_payload(sa.IP(src=IP4_A, dst="224.0.0.251", id=rng.u16(), ttl=255) /
+                             sa.UDP(sport=5353, dport=5353), 120, rng),
+                "IPv4/UDP to a multicast group (mDNS)", ()))
+    rng = rng_of()
+    out.append((with_payload(sa.IPv6(src=IP6_A, dst="ff02::1", hlim=1) /
+                             sa.UDP(sport=rng.randint(49152, 65535), dport=521), 60, rng),
+                "IPv6/UDP to all-nodes multicast ff02::1", ()))
+    return out
+
+
+def link_header(pkt_ip):
+    """The Ethernet header an IP packet travels under: broadcast and multicast
+    destinations get their group MAC."""
+    sa = _scapy()
+    dst = MAC_B
+    ip = pkt_ip
+    if ip.haslayer(sa.IP):
+        if ip[sa.IP].dst == "255.255.255.255":
+            dst = BCAST_MAC
+        elif ip[sa.IP].dst.startswith("224."):
+            dst = MCAST4_MAC
+    elif ip[sa.IPv6].dst == SNMC6:
+        dst = SNMC6_MAC
+    elif ip[sa.IPv6].dst.startswith("ff02::1"):
+        dst = MCAST6_MAC
+    return sa.Ether(dst=dst, src=MAC_A)
+
+
+def build_protocols() -> SetBuilder:
+    sa = _scapy()
+    sb = SetBuilder("protocols", LINKTYPE_ETHERNET,
+                    "Ethernet frames of the traffic memif carries in deployments: ICMP and "
+                    "ICMPv6 (echo, neighbour discovery), VXLAN, Geneve, GRE, MPLS, IP-in-IP, "
+                    "broadcast and multicast destinations, a non-first IPv6 fragment, IPv4 and "
+                    "TCP option blocks at their maximum length, ARP to broadcast.")
+    for pkt, purpose, kinds in ip_packets(sb.rng):
+        frame = link_header(pkt) / pkt
+        data, layers = pad60(bytes(frame), layer_names(frame))
+        sb.add(data, layers, purpose, odd_kinds=kinds)
+    rng = sb.rng()
+    mpls = contrib("mpls", "MPLS")
+    stack = sa.Ether(dst=MAC_B, src=MAC_A, type=0x8847) / mpls(label=MPLS_LABELS[0], s=0, ttl=64) / \
+        mpls(label=MPLS_LABELS[1], s=1, ttl=64)
+    pkt = with_payload(stack / ip_header(4, rng, "udp") / transport("udp", rng, 4), 200, rng)
+    sb.add(bytes(pkt), layer_names(pkt), "MPLS, two labels, carrying IPv4/UDP")
+    rng = sb.rng()
+    pkt = sa.Ether(dst=BCAST_MAC, src=MAC_A) / sa.ARP(op=1, hwsrc=MAC_A, psrc=IP4_A,
+                                                      hwdst="00:00:00:00:00:00", pdst=IP4_B)
+    data, layers = pad60(bytes(pkt), layer_names(pkt))
+    sb.add(data, layers, "ARP request to broadcast", odd_kinds=("arp",))
+    return sb
+
+
+def build_protocols_l3() -> SetBuilder:
+    sb = SetBuilder("protocols_l3", LINKTYPE_RAW,
+                    "The IP packets of the protocols set without their Ethernet header, for memif "
+                    "ip mode: ICMP, ICMPv6, tunnels (VXLAN, Geneve, GRE, IP-in-IP), a non-first "
+                    "IPv6 fragment, maximum option blocks, broadcast and multicast addresses.")
+    for pkt, purpose, kinds in ip_packets(sb.rng):
+        sb.add(bytes(pkt), layer_names(pkt), f"raw {purpose}", odd_kinds=kinds)
+    return sb
+
+
+# --------------------------------------------------------------------------------------------
+# sets: giant / giant_l3 (up to 65535 bytes, for peers that declare such frames)
+
+GIANT_SIZES = [9019, 16384, 16385, 32767, 32768, 49152, 65534, 65535]
+GIANT_L3_SIZES = [9001, 16384, 32768, 65535]
+
+
+def build_giant() -> SetBuilder:
+    sb = SetBuilder("giant", LINKTYPE_ETHERNET,
+                    "Ethernet frames from 9019 to 65535 bytes (the largest a 16-bit length "
+                    "allows), around multiples of 2048 and 16384: IPv4 and IPv6, TCP and UDP, "
+                    "for peers that declare a max_frame above 9018.")
+    for i, size in enumerate(GIANT_SIZES):
+        for ipver, proto in ((4, ("udp", "tcp")[i % 2]), (6, ("tcp", "udp")[i % 2])):
+            rng = sb.rng()
+            hdr = l2_prefix("none", rng) / ip_header(ipver, rng, proto) / \
+                transport(proto, rng, ipver, flags="PA")
+            pkt = sized(hdr, size, rng)
+            sb.add(bytes(pkt), layer_names(pkt), f"{size_note(size, {})}; {variant_label('none', ipver, proto)}")
+    return sb
+
+
+def build_giant_l3() -> SetBuilder:
+    sb = SetBuilder("giant_l3", LINKTYPE_RAW,
+                    "Raw IPv4/IPv6 packets from 9001 to 65535 bytes for memif ip mode.")
+    for i, size in enumerate(GIANT_L3_SIZES):
+        for ipver, proto in ((4, ("udp", "tcp")[i % 2]), (6, ("tcp", "udp")[i % 2])):
+            rng = sb.rng()
+            hdr = ip_header(ipver, rng, proto) / transport(proto, rng, ipver, flags="PA")
+            pkt = sized(hdr, size, rng)
+            sb.add(bytes(pkt), layer_names(pkt), f"{size_note(size, {})}; raw IPv{ipver}/{proto.upper()}")
+    return sb
+
+
+BUILDERS = [build_l2, build_sizes, build_l3, build_odd, build_l3_odd, build_protocols,
+            build_protocols_l3, build_giant, build_giant_l3]
 
 
 # --------------------------------------------------------------------------------------------

@@ -70,8 +70,8 @@ int memif_buffer_enq_tx(memif_conn_handle_t conn, uint16_t qid, memif_buffer_t *
     int err = conn_queue(c, qid, true, &q);
     if (err)
         return err;
-    if (!count_out || conn_primary(c) || (count && !bufs))
-        return MEMIF_ERR_INVAL_ARG; /* only the secondary owns buffers to move */
+    if (!count_out || conn_primary(c) || (count && !bufs) || q->loc_mask != q->mask)
+        return MEMIF_ERR_INVAL_ARG; /* only the secondary owns buffers to move (not rotating) */
     *count_out = 0;
     uint16_t ns;
     if (ring_tx_free(q, q->next_buf, &ns))
@@ -96,8 +96,8 @@ int memif_buffer_requeue(memif_conn_handle_t conn, memif_buffer_t *buf_a, memif_
     if (conn_primary(c) || !buf_a || !buf_b)
         return MEMIF_ERR_INVAL_ARG;
     struct mqueue *qa = conn_own_queue(c, buf_a->queue), *qb = conn_own_queue(c, buf_b->queue);
-    if (!qa || !qb)
-        return MEMIF_ERR_INVAL_ARG;
+    if (!qa || !qb || qa->loc_mask != qa->mask || qb->loc_mask != qb->mask)
+        return MEMIF_ERR_INVAL_ARG; /* rotating buffers (a test layout) stay in their ring */
     ring_zc_swap(qa, buf_a->desc_index, qb, buf_b->desc_index);
     uint16_t ia = buf_a->desc_index;
     buf_a->desc_index = buf_b->desc_index;

@@ -49,7 +49,10 @@ static void queue_details(const struct mconn *c, const struct mqueue *q, uint16_
     d->flags = ring_rx_polling(q) ? MEMIF_QUEUE_FLAG_POLLING : 0;
     d->head = ring_load(&q->ring->head);
     d->tail = ring_load(&q->ring->tail);
-    d->buffer_size = c->buffer_size;
+    /* a primary knows the secondary's buffers only from its descriptors:
+     * the longest length it offered (M2S) or used (S2M) so far */
+    uint32_t bs = conn_primary(c) ? q->seen_len : c->buffer_size;
+    d->buffer_size = (uint16_t)(bs > UINT16_MAX ? UINT16_MAX : bs);
 }
 
 static void pack_names(struct packer *p, const struct mconn *c, memif_details_t *md)

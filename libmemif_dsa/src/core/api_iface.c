@@ -177,6 +177,26 @@ int mdsa_set_engine(memif_conn_handle_t conn, const char *engine, const char *co
     return conn_set_engine(conn, engine, config, threshold, err, errlen);
 }
 
+int mdsa_set_refuse_unsealed(memif_conn_handle_t conn, int refuse)
+{
+    struct mconn *c = conn;
+    if (!c)
+        return MEMIF_ERR_NOCONN;
+    c->shm.refuse_unsealed = refuse != 0; /* checked at the next ADD_REGION */
+    return MEMIF_ERR_SUCCESS;
+}
+
+int mdsa_disconnect(memif_conn_handle_t conn, const char *reason)
+{
+    struct mconn *c = conn;
+    if (!c)
+        return MEMIF_ERR_NOCONN;
+    if (!c->chan && !c->connected)
+        return MEMIF_ERR_DISCONNECTED;
+    iface_down(c, reason, reason ? reason : "closed by us without a DISCONNECT");
+    return MEMIF_ERR_SUCCESS;
+}
+
 const char *mdsa_engine_name(memif_conn_handle_t conn)
 {
     struct mconn *c = conn;

@@ -22,6 +22,7 @@ int conn_init(struct mconn *c, const memif_conn_args_t *args, const struct mdsa_
         c->args.buffer_size = 2048;
     if (!c->args.log2_ring_size)
         c->args.log2_ring_size = 10;
+    c->log2_want = c->args.log2_ring_size;
     c->al = al;
     c->trace = trace;
     c->private_ctx = private_ctx;
@@ -72,40 +73,59 @@ static int copier_alloc(struct mconn *c)
     return c->cp.ops ? MEMIF_ERR_SUCCESS : MEMIF_ERR_NOMEM;
 }
 
-/* Rings first (region 0, S2M then M2S), then every ring's buffers
- * (region 1), as libmemif lays them out. */
-static int secondary_rings(struct mconn *c)
+/* Every ring where the plan puts it (S2M rings first, then M2S). */
+static int secondary_rings(struct mconn *c, const struct shm_ring_at *at)
 {
-    uint32_t n = 1u << c->log2, nrings = (uint32_t)c->num_s2m + c->num_m2s;
-    uint64_t rb = memif_ring_bytes(c->log2);
+    uint32_t nrings = (uint32_t)c->num_s2m + c->num_m2s;
     for (uint32_t k = 0; k < nrings; k++) {
         bool s2m = k < c->num_s2m;
         struct mqueue *q = s2m ? &c->s2m[k] : &c->m2s[k - c->num_s2m];
-        int err = ring_secondary_init(q, c->al, &c->shm, (uint32_t)(k * rb), c->log2, s2m,
-                                      (uint64_t)k * n * c->buffer_size, c->buffer_size);
+        int err = ring_secondary_init(q, c->al, &c->shm, &at[k], c->log2, s2m, c->buffer_size,
+                                      &c->layout);
         if (err)
             return err;
     }
     return copier_alloc(c);
 }
 
-int conn_secondary_create(struct mconn *c, uint16_t num_s2m, uint16_t num_m2s, uint8_t log2)
+/* The layout for this connection: the one asked for, except that
+ * libmemif's two regions become one when the primary allows only one. */
+static int secondary_plan(struct mconn *c, uint32_t max_regions, struct shm_ring_at *at,
+                          struct shm_plan *plan, const char **why)
+{
+    mdsa_layout_t lo = c->layout;
+    if (lo.arrangement == MDSA_LAYOUT_LIBMEMIF && max_regions < 2)
+        lo.arrangement = MDSA_LAYOUT_SINGLE_REGION;
+    return shm_plan_layout(&lo, (uint32_t)c->num_s2m + c->num_m2s, c->log2, c->buffer_size,
+                           max_regions, at, plan, why);
+}
+
+int conn_secondary_create(struct mconn *c, uint16_t num_s2m, uint16_t num_m2s, uint8_t log2,
+                          uint32_t max_regions, const char **why)
 {
     c->num_s2m = num_s2m;
     c->num_m2s = num_m2s;
     c->log2 = log2;
     c->buffer_size = c->args.buffer_size;
     uint32_t nrings = (uint32_t)num_s2m + num_m2s;
-    int err = shm_create(&c->shm, memif_ring_bytes(log2) * nrings,
-                         (uint64_t)c->buffer_size * (1u << log2) * nrings);
-    if (!err) {
+    struct shm_ring_at *at = mdsa_zalloc(c->al, sizeof *at * nrings);
+    struct shm_plan *plan = mdsa_zalloc(c->al, sizeof *plan);
+    int err = at && plan ? MEMIF_ERR_SUCCESS : MEMIF_ERR_NOMEM;
+    c->shm.create_unsealed = c->layout.unsealed;
+    if (!err && secondary_plan(c, max_regions, at, plan, why))
+        err = MEMIF_ERR_INVAL_ARG;
+    else if (!err && (err = shm_create_regions(&c->shm, plan->size, plan->n, plan->ext)) == 0) {
         c->s2m = queues_alloc(c, num_s2m);
         c->m2s = queues_alloc(c, num_m2s);
-        err = c->s2m && c->m2s ? secondary_rings(c) : MEMIF_ERR_NOMEM;
+        err = c->s2m && c->m2s ? secondary_rings(c, at) : MEMIF_ERR_NOMEM;
     }
+    if (err && err != MEMIF_ERR_INVAL_ARG)
+        *why = memif_strerror(err);
+    mdsa_free(c->al, at);
+    mdsa_free(c->al, plan);
     if (err)
         conn_teardown(c, NULL);
-    return err;
+    return err ? -1 : 0;
 }
 
 int conn_primary_add_region(struct mconn *c, uint16_t index, uint64_t size, int fd, const char **why)

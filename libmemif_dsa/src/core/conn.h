@@ -37,6 +37,8 @@ struct mconn {
     char reason[MEMIF_DISC_STRING_LEN + 16];
     char remote_if_name[MEMIF_NAME_LEN + 1];
     char remote_app_name[MEMIF_NAME_LEN + 1];
+    mdsa_layout_t layout;        /* secondary: how our shared memory is laid out */
+    uint8_t log2_want;           /* secondary: ring size asked for (mdsa_set_log2_ring_size) */
     /* run parameters, negotiated */
     uint16_t num_s2m, num_m2s;
     uint8_t log2;
@@ -85,8 +87,10 @@ void conn_destroy(struct mconn *c);
 struct mconn *conn_find_primary(struct mconn *head, uint32_t id);
 /* Remember why an attempt failed (memif_get_details' error). */
 void conn_note_reason(struct mconn *c, const char *reason);
-/* Secondary: regions and rings for the negotiated sizes.  A memif_err_t. */
-int conn_secondary_create(struct mconn *c, uint16_t num_s2m, uint16_t num_m2s, uint8_t log2);
+/* Secondary: regions (at most max_regions) and rings for the negotiated
+ * sizes, laid out as c->layout says.  0, or -1 with *why. */
+int conn_secondary_create(struct mconn *c, uint16_t num_s2m, uint16_t num_m2s, uint8_t log2,
+                          uint32_t max_regions, const char **why);
 /* Primary: the peer's ADD_REGION / ADD_RING (their fds are ours from
  * here on) and CONNECT.  0, or -1 with *why. */
 int conn_primary_add_region(struct mconn *c, uint16_t index, uint64_t size, int fd, const char **why);

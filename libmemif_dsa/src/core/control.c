@@ -83,21 +83,30 @@ void ctl_disconnect_msg(memif_msg_t *m, const char *reason)
 
 /* ---- primary --------------------------------------------------------- */
 
+void ctl_default_limits(mdsa_hello_limits_t *l)
+{
+    *l = (mdsa_hello_limits_t){.max_region = MEMIF_MAX_REGION_IDX,
+                               .max_m2s_ring = MEMIF_MAX_RING_IDX,
+                               .max_s2m_ring = MEMIF_MAX_RING_IDX,
+                               .max_log2_ring_size = MEMIF_MAX_LOG2_RING};
+}
+
 void ctl_start_primary(struct ctl *ctl, struct mconn *const *ifaces, const char *app_name,
-                       const struct mdsa_tracer *trace, struct ctl_out *out)
+                       const mdsa_hello_limits_t *limits, const struct mdsa_tracer *trace,
+                       struct ctl_out *out)
 {
     *ctl = (struct ctl){.state = CTL_P_WAIT_INIT, .ifaces = ifaces, .app_name = app_name,
-                        .trace = trace};
+                        .limits = *limits, .trace = trace};
     reset(out);
     send_msg(ctl, out, MEMIF_MSG_TYPE_HELLO);
     memif_msg_hello_t *h = &out->msg.hello;
     put_name(h->name, app_name, MEMIF_NAME_LEN);
     h->min_version = MEMIF_VERSION;
     h->max_version = MEMIF_VERSION;
-    h->max_region = MEMIF_MAX_REGION_IDX;
-    h->max_m2s_ring = MEMIF_MAX_RING_IDX;
-    h->max_s2m_ring = MEMIF_MAX_RING_IDX;
-    h->max_log2_ring_size = MEMIF_MAX_LOG2_RING;
+    h->max_region = limits->max_region;
+    h->max_m2s_ring = limits->max_m2s_ring;
+    h->max_s2m_ring = limits->max_s2m_ring;
+    h->max_log2_ring_size = limits->max_log2_ring_size;
 }
 
 /* Why interface c refuses this INIT, or NULL. */
@@ -140,12 +149,33 @@ static void primary_init(struct ctl *ctl, const memif_msg_init_t *in, struct ctl
     send_msg(ctl, o, MEMIF_MSG_TYPE_ACK);
 }
 
+/* What our HELLO allowed and a setup message exceeds, or NULL. */
+static const char *beyond_limits(const struct ctl *ctl, const memif_msg_t *m)
+{
+    const mdsa_hello_limits_t *l = &ctl->limits;
+    if (m->type == MEMIF_MSG_TYPE_ADD_REGION && m->add_region.index > l->max_region)
+        return "too many regions";
+    if (m->type != MEMIF_MSG_TYPE_ADD_RING)
+        return NULL;
+    const memif_msg_add_ring_t *ar = &m->add_ring;
+    uint16_t max = ar->flags & MEMIF_MSG_ADD_RING_FLAG_S2M ? l->max_s2m_ring : l->max_m2s_ring;
+    if (ar->index > max)
+        return "too many rings";
+    if (ar->log2_ring_size > l->max_log2_ring_size)
+        return "ring size too large";
+    return NULL;
+}
+
 /* Regions and rings until CONNECT; *fd is taken when a message uses it. */
 static void primary_setup(struct ctl *ctl, const memif_msg_t *m, int *fd, struct ctl_out *o)
 {
     struct mconn *c = ctl->conn;
-    const char *why = NULL;
+    const char *why = beyond_limits(ctl, m);
     int r;
+    if (why) {
+        violation(ctl, o, why);
+        return;
+    }
     switch (m->type) {
     case MEMIF_MSG_TYPE_ADD_REGION:
         r = conn_primary_add_region(c, m->add_region.index, m->add_region.size, *fd, &why);
@@ -192,18 +222,15 @@ static void secondary_hello(struct ctl *ctl, const memif_msg_hello_t *h, struct 
         violation(ctl, o, "incompatible protocol version");
         return;
     }
-    if (h->max_region < 1) {
-        violation(ctl, o, "peer accepts too few regions");
-        return;
-    }
     get_text(c->remote_app_name, h->name, MEMIF_NAME_LEN);
     /* never more than the peer's HELLO allows (its fields are highest
      * indices, hence +1) */
-    int err = conn_secondary_create(c, min_u16(h->max_s2m_ring + 1u, c->args.num_s2m_rings),
-                                    min_u16(h->max_m2s_ring + 1u, c->args.num_m2s_rings),
-                                    (uint8_t)min_u16(h->max_log2_ring_size, c->args.log2_ring_size));
-    if (err) {
-        snprintf(o->text, sizeof o->text, "cannot create shared memory: %s", memif_strerror(err));
+    const char *why = NULL;
+    if (conn_secondary_create(c, min_u16(h->max_s2m_ring + 1u, c->args.num_s2m_rings),
+                              min_u16(h->max_m2s_ring + 1u, c->args.num_m2s_rings),
+                              (uint8_t)min_u16(h->max_log2_ring_size, c->log2_want),
+                              h->max_region + 1u, &why)) {
+        snprintf(o->text, sizeof o->text, "cannot create shared memory: %s", why);
         close_with(ctl, o, "internal error", o->text, false);
         return;
     }

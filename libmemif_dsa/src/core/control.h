@@ -32,6 +32,7 @@ struct ctl {
     struct mconn *conn;          /* NULL until a primary matched INIT */
     struct mconn *const *ifaces; /* primary: the list INIT's id is looked up in */
     const char *app_name;        /* our name in HELLO and INIT */
+    mdsa_hello_limits_t limits;  /* primary: what our HELLO allowed (held to) */
     const struct mdsa_tracer *trace;
 };
 
@@ -53,10 +54,14 @@ struct ctl_out {
     char text[MEMIF_DISC_STRING_LEN + 1]; /* storage for a formatted reason */
 };
 
-/* A primary's new channel; `out` holds the HELLO to send.  `ifaces`
- * points to the head of the socket's interface list. */
+/* A primary's new channel; `out` holds the HELLO to send, advertising
+ * `limits`, which the secondary is then held to.  `ifaces` points to the
+ * head of the socket's interface list. */
 void ctl_start_primary(struct ctl *ctl, struct mconn *const *ifaces, const char *app_name,
-                       const struct mdsa_tracer *trace, struct ctl_out *out);
+                       const mdsa_hello_limits_t *limits, const struct mdsa_tracer *trace,
+                       struct ctl_out *out);
+/* The limits a primary advertises unless told otherwise (libmemif's). */
+void ctl_default_limits(mdsa_hello_limits_t *l);
 /* A secondary's new channel to its primary, for interface `c`. */
 void ctl_start_secondary(struct ctl *ctl, struct mconn *c, const char *app_name,
                          const struct mdsa_tracer *trace);

@@ -146,7 +146,7 @@ int endpoint_accept(struct msock *s)
         return err;
     struct ctl_out o;
     MDSA_TRACE(&s->trace, "accepted a connection");
-    ctl_start_primary(&ch->ctl, &s->conns, s->args.app_name, &s->trace, &o);
+    ctl_start_primary(&ch->ctl, &s->conns, s->args.app_name, &s->limits, &s->trace, &o);
     if (chan_send(ch, &o.msg, -1)) {
         chan_destroy(ch);
         return MEMIF_ERR_SUCCESS; /* the peer left already */

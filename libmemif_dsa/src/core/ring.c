@@ -22,31 +22,46 @@ static void ring_geometry(struct mqueue *q, uint8_t log2, bool s2m, bool primary
     q->is_tx = primary ? !s2m : s2m; /* the primary produces on M2S */
 }
 
-int ring_secondary_init(struct mqueue *q, const struct mdsa_alloc *al, const struct shm *m,
-                        uint32_t offset, uint8_t log2, bool s2m, uint64_t buf_base,
-                        uint32_t buffer_size)
+/* Our buffers of one ring: loc_mask + 1 of them from `at`'s area, each
+ * starting `lo_headroom` bytes in; the first `size` face the slots. */
+static int secondary_buffers(struct mqueue *q, const struct mdsa_alloc *al,
+                             const struct shm_ring_at *at, uint32_t banks)
 {
-    memif_ring_t *ring = (memif_ring_t *)((uint8_t *)m->r[0].addr + offset);
+    if (!(q->loc = mdsa_zalloc(al, sizeof *q->loc * q->size * banks)))
+        return MEMIF_ERR_NOMEM;
+    q->loc_mask = q->size * banks - 1;
+    uint32_t cap = q->buffer_size - q->lo_headroom;
+    for (uint32_t j = 0; j <= q->loc_mask; j++) {
+        uint32_t base = at->buf_base + j * q->buffer_size; /* in the region: planned */
+        q->loc[j] = (struct slot_loc){.base = base, .offset = base + q->lo_headroom, .cap = cap,
+                                      .region = at->buf_region};
+    }
+    for (uint32_t j = 0; j < q->size; j++)
+        q->ring->desc[j] = (memif_desc_t){.region = at->buf_region, .length = cap,
+                                          .offset = q->loc[j].offset};
+    return MEMIF_ERR_SUCCESS;
+}
+
+int ring_secondary_init(struct mqueue *q, const struct mdsa_alloc *al, struct shm *m,
+                        const struct shm_ring_at *at, uint8_t log2, bool s2m,
+                        uint32_t buffer_size, const mdsa_layout_t *lo)
+{
+    memif_ring_t *ring = (memif_ring_t *)((uint8_t *)m->r[at->region].addr + at->offset);
     ring_geometry(q, log2, s2m, false);
     q->shm = m;
     q->ring = ring;
-    q->region = 0;
-    q->offset = offset;
+    q->region = at->region;
+    q->offset = at->offset;
     q->buffer_size = buffer_size;
+    q->lo_headroom = lo->headroom;
+    q->offer = s2m ? 0 : lo->m2s_length;
     ring->cookie = MEMIF_COOKIE;
     ring->flags = 0;
     ring->head = ring->tail = 0;
     q->int_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (q->int_fd < 0)
         return mdsa_syscall_error(errno);
-    if (!(q->loc = mdsa_zalloc(al, sizeof *q->loc * q->size)))
-        return MEMIF_ERR_NOMEM;
-    for (uint32_t j = 0; j < q->size; j++) {
-        uint32_t base = (uint32_t)(buf_base + (uint64_t)j * buffer_size);
-        q->loc[j] = (struct slot_loc){.base = base, .offset = base, .cap = buffer_size, .region = 1};
-        ring->desc[j] = (memif_desc_t){.region = 1, .length = buffer_size, .offset = base};
-    }
-    return MEMIF_ERR_SUCCESS;
+    return secondary_buffers(q, al, at, shm_layout_banks(lo));
 }
 
 static bool is_eventfd(int fd)
@@ -71,7 +86,7 @@ static const char *add_ring_problem(const struct shm *m, const memif_msg_add_rin
         return "unexpected ring index";
     if (ar->index > MEMIF_MAX_RING_IDX)
         return "too many rings";
-    if (ar->log2_ring_size > MEMIF_MAX_LOG2_RING)
+    if (ar->log2_ring_size > MEMIF_MAX_LOG2_RING_HARD)
         return "ring size too large";
     if (ar->region >= m->n)
         return "ring in an unknown region";
@@ -88,7 +103,7 @@ static const char *add_ring_problem(const struct shm *m, const memif_msg_add_rin
     return NULL;
 }
 
-int ring_primary_add(struct mqueue *q, const struct shm *m, const memif_msg_add_ring_t *ar, int fd,
+int ring_primary_add(struct mqueue *q, struct shm *m, const memif_msg_add_ring_t *ar, int fd,
                      uint16_t index, const char **why)
 {
     const char *bad = add_ring_problem(m, ar, fd, index);
@@ -148,11 +163,19 @@ int ring_engine_failed(struct mqueue *q)
     return violation(q, why[0] ? why : "copy engine failed");
 }
 
+int ring_check_regions(struct mqueue *q)
+{
+    const char *why = shm_shrunk(q->shm);
+    return why ? violation(q, why) : 0;
+}
+
 int ring_rx_avail(struct mqueue *q, uint16_t *n)
 {
     if (q->primary) {
         /* S2M: the secondary produces; it may hold at most `size` unreleased slots */
         uint16_t head = ring_load(&q->ring->head);
+        if (ring_check_regions(q))
+            return -1;
         if ((uint16_t)(head - q->pub) > q->size ||
             (uint16_t)(q->last - q->pub) > (uint16_t)(head - q->pub))
             return violation(q, "S2M head moved backwards or beyond the ring size");
@@ -160,6 +183,8 @@ int ring_rx_avail(struct mqueue *q, uint16_t *n)
     } else {
         /* M2S: the primary fills only the slots we refilled (up to our head) */
         uint16_t tail = ring_load(&q->ring->tail);
+        if (ring_check_regions(q))
+            return -1;
         if ((uint16_t)(tail - q->last) > (uint16_t)(q->pub - q->last))
             return violation(q, "M2S tail moved backwards or beyond the slots we gave");
         *n = (uint16_t)(tail - q->last);
@@ -171,12 +196,16 @@ int ring_tx_free(struct mqueue *q, uint16_t from, uint16_t *n)
 {
     if (q->primary) {
         uint16_t head = ring_load(&q->ring->head);
+        if (ring_check_regions(q))
+            return -1;
         if ((uint16_t)(head - q->pub) > q->size ||
             (uint16_t)(from - q->pub) > (uint16_t)(head - q->pub))
             return violation(q, "M2S head moved backwards or beyond the ring size");
         *n = (uint16_t)(head - from);
     } else {
         uint16_t tail = ring_load(&q->ring->tail);
+        if (ring_check_regions(q))
+            return -1;
         if ((uint16_t)(tail - q->last) > (uint16_t)(q->pub - q->last))
             return violation(q, "S2M tail moved backwards or beyond our head");
         q->last = tail;
@@ -187,13 +216,13 @@ int ring_tx_free(struct mqueue *q, uint16_t from, uint16_t *n)
 
 uint8_t *ring_tx_buf(struct mqueue *q, uint16_t slot, uint32_t *cap)
 {
-    uint16_t i = slot & q->mask;
     if (!q->primary) {
-        const struct slot_loc *l = &q->loc[i];
-        *cap = q->buffer_size;
-        return (uint8_t *)q->shm->r[l->region].addr + l->base;
+        const struct slot_loc *l = loc_of(q, slot);
+        *cap = q->buffer_size - q->lo_headroom;
+        return (uint8_t *)q->shm->r[l->region].addr + l->base + q->lo_headroom;
     }
     /* the secondary owns M2S descriptors: read each field once, check, use */
+    uint16_t i = slot & q->mask;
     const volatile memif_desc_t *d = &q->ring->desc[i];
     uint16_t region = d->region;
     uint32_t offset = d->offset, length = d->length;
@@ -203,20 +232,20 @@ uint8_t *ring_tx_buf(struct mqueue *q, uint16_t slot, uint32_t *cap)
         return NULL;
     }
     q->cap[i] = length;
+    q->seen_len = length > q->seen_len ? length : q->seen_len;
     *cap = length;
     return p;
 }
 
 uint8_t *ring_rx_buf(struct mqueue *q, uint16_t slot, uint32_t *len, uint16_t *flags)
 {
-    uint16_t i = slot & q->mask;
-    const volatile memif_desc_t *d = &q->ring->desc[i];
+    const volatile memif_desc_t *d = &q->ring->desc[slot & q->mask];
     uint32_t length = d->length;
     *flags = d->flags;
     *len = length;
     if (!q->primary) {
         /* our own buffer: only the length comes from the peer */
-        const struct slot_loc *l = &q->loc[i];
+        const struct slot_loc *l = loc_of(q, slot);
         if (length > l->cap) {
             violation(q, "M2S descriptor length exceeds its buffer");
             return NULL;
@@ -226,6 +255,8 @@ uint8_t *ring_rx_buf(struct mqueue *q, uint16_t slot, uint32_t *len, uint16_t *f
     uint8_t *p = shm_buf(q->shm, d->region, d->offset, length);
     if (!p)
         violation(q, "S2M descriptor outside its region");
+    else if (length > q->seen_len)
+        q->seen_len = length;
     return p;
 }
 
@@ -248,16 +279,18 @@ void ring_rx_consumed(struct mqueue *q, uint16_t from, uint16_t to)
 void ring_refill(struct mqueue *q, uint16_t count, uint16_t headroom)
 {
     uint16_t slot = q->pub;
+    uint32_t cap = q->buffer_size - q->lo_headroom - headroom;
+    if (q->offer && q->offer < cap)
+        cap = q->offer;
     for (uint16_t k = 0; k < count; k++, slot++) {
-        uint16_t i = slot & q->mask;
-        struct slot_loc *l = &q->loc[i];
-        l->offset = l->base + headroom;
-        l->cap = q->buffer_size - headroom;
-        memif_desc_t *d = &q->ring->desc[i];
+        struct slot_loc *l = loc_of(q, slot);
+        l->offset = l->base + q->lo_headroom + headroom;
+        l->cap = cap;
+        memif_desc_t *d = &q->ring->desc[slot & q->mask];
         d->flags = 0;
         d->region = l->region;
         d->offset = l->offset;
-        d->length = l->cap;
+        d->length = cap;
     }
     q->headroom = headroom;
     ring_publish(q, slot);
@@ -321,6 +354,8 @@ int ring_tx_reap(struct mqueue *q, bool wait)
         q->inflight_tail++;
         any = true;
     }
+    if (any && ring_check_regions(q)) /* the copies went to pages the peer cut off */
+        return -1;
     if (any) {
         ring_publish(q, idx);
         ring_kick(q); /* only after the data is published */

@@ -22,6 +22,7 @@
 #include "../engines/copy.h"
 #include "alloc.h"
 #include "shm.h"
+#include "shm_layout.h"
 #include "stats.h"
 #include "wire.h"
 
@@ -43,7 +44,7 @@ struct pending_pub {          /* an async tx burst awaiting completion */
     uint16_t index;           /* ring index to publish when it lands */
 };
 
-struct slot_loc {             /* where a secondary-owned slot's buffer lives */
+struct slot_loc {             /* where a secondary-owned buffer lives */
     uint32_t base;            /* start of the buffer */
     uint32_t offset;          /* data start (base + headroom) */
     uint32_t cap;             /* bytes from offset to the buffer end */
@@ -52,7 +53,7 @@ struct slot_loc {             /* where a secondary-owned slot's buffer lives */
 
 struct mqueue {
     memif_ring_t *ring;
-    const struct shm *shm;    /* the interface's regions */
+    struct shm *shm;          /* the interface's regions */
     struct copier *cp;        /* the interface's copy engine */
     uint32_t size;            /* slots */
     uint16_t mask;
@@ -64,6 +65,10 @@ struct mqueue {
     uint32_t offset;
     int int_fd;
     uint32_t buffer_size;     /* secondary: size of each of our buffers */
+    uint16_t lo_headroom;     /* secondary: bytes every buffer skips (the layout's) */
+    uint32_t offer;           /* secondary rx: length offered at refill, 0: all */
+    uint32_t loc_mask;        /* secondary: buffers - 1 (2 per slot when rotating) */
+    uint32_t seen_len;        /* primary: the longest descriptor length the peer gave */
     /* Our private cursors: never re-read our own index from shared memory,
      * the peer can write it. */
     uint16_t pub;             /* last index we published (head or tail) */
@@ -71,7 +76,7 @@ struct mqueue {
     uint16_t last;            /* rx: consumed up to (last_head / last_tail) */
     uint16_t reserved;        /* tx: slots handed to the engine (>= pub) */
     uint16_t headroom;        /* secondary rx: headroom of the last refill */
-    struct slot_loc *loc;     /* secondary: buffer of each slot (we own them) */
+    struct slot_loc *loc;     /* secondary: our buffers, by ring position (loc_of) */
     uint32_t *cap;            /* primary tx: validated capacity per slot */
     struct pending_pub inflight[MDSA_TX_INFLIGHT];
     uint32_t inflight_head, inflight_tail;
@@ -89,23 +94,42 @@ static inline uint16_t ring_load(volatile uint16_t *p)
 {
     return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
+/* A poll that found nothing to do (rx empty, tx full).  Polling callers
+ * call again at once: one pause makes the next look wait a moment, which
+ * keeps a spinning side off the peer's index line and leaves the core's
+ * pipeline to a sibling hyperthread (the peer, when the host placed them
+ * so).  Upstream libmemif pays a read() system call per empty receive
+ * poll; this costs tens of nanoseconds and no system call. */
+static inline void ring_idle(void)
+{
+    mdsa_cpu_relax();
+}
+
 static inline void ring_publish(struct mqueue *q, uint16_t idx)
 {
     q->pub = idx;
     ring_store(q->primary ? &q->ring->tail : &q->ring->head, idx);
 }
 
+/* Secondary: the buffer a ring position uses.  A slot always uses the same
+ * buffer, unless the layout rotates two per slot (a different one at each
+ * lap of the ring, i.e. at each refill). */
+static inline struct slot_loc *loc_of(const struct mqueue *q, uint16_t pos)
+{
+    return &q->loc[pos & q->loc_mask];
+}
+
 /* ---- setup and teardown (ring.c) --------------------------------------- */
 
-/* Secondary: the ring at `offset` of region 0 of `m`, 1 << log2 slots
- * whose buffers start at `buf_base` of region 1. */
-int ring_secondary_init(struct mqueue *q, const struct mdsa_alloc *al, const struct shm *m,
-                        uint32_t offset, uint8_t log2, bool s2m, uint64_t buf_base,
-                        uint32_t buffer_size);
+/* Secondary: the ring of 1 << log2 slots of `m` placed as `at` says, with
+ * `buffer_size`-byte buffers laid out as `lo` says. */
+int ring_secondary_init(struct mqueue *q, const struct mdsa_alloc *al, struct shm *m,
+                        const struct shm_ring_at *at, uint8_t log2, bool s2m,
+                        uint32_t buffer_size, const mdsa_layout_t *lo);
 /* Primary: the peer's ADD_RING, which must be ring `index` of its
  * direction, checked against the regions announced so far.  The interrupt
  * fd is ours from here on.  0, or -1 with *why. */
-int ring_primary_add(struct mqueue *q, const struct shm *m, const memif_msg_add_ring_t *ar, int fd,
+int ring_primary_add(struct mqueue *q, struct shm *m, const memif_msg_add_ring_t *ar, int fd,
                      uint16_t index, const char **why);
 /* Primary, regions mapped: find the ring, check its cookie, reset.
  * MEMIF_ERR_COOKIE, MEMIF_ERR_NOMEM or MEMIF_ERR_SUCCESS. */
@@ -141,6 +165,9 @@ bool ring_rx_polling(const struct mqueue *q);
 int ring_tx_reap(struct mqueue *q, bool wait);
 /* The copy engine failed: sets q->fault to the engine's reason; returns -1. */
 int ring_engine_failed(struct mqueue *q);
+/* A region of the queue's interface shrank under us (the SIGBUS guard
+ * noticed): sets q->fault and returns -1; else 0. */
+int ring_check_regions(struct mqueue *q);
 
 /* ---- the libmemif zero-copy buffer API (ring_zc.c) ---------------------- */
 

@@ -52,8 +52,9 @@ static void tx_packet_descs(struct mqueue *q, uint16_t slot, uint32_t first, uin
         uint16_t i = (uint16_t)(slot + (k - first)) & q->mask;
         memif_desc_t *d = &q->ring->desc[i];
         if (!q->primary) {
-            d->region = q->loc[i].region;
-            d->offset = q->loc[i].base;
+            const struct slot_loc *l = loc_of(q, (uint16_t)(slot + (k - first)));
+            d->region = l->region;
+            d->offset = l->base + q->lo_headroom;
         }
         d->length = q->cp->ops[k].len;
         d->flags = k + 1 < nops ? MEMIF_DESC_FLAG_NEXT : 0;
@@ -108,6 +109,8 @@ int ring_tx_copy(struct mqueue *q, const uint8_t *data, const uint32_t *lens, ui
     int err = tx_build(q, data, lens, count, &slot, &pk, &nops, &bytes);
     if (err == MEMIF_ERR_DISCONNECTED)
         return err;
+    if (!pk)
+        ring_idle(); /* full: the caller will ask again at once */
     if (nops) {
         uint64_t t;
         if (submit(q, nops, &t))
@@ -197,6 +200,10 @@ int ring_rx_copy(struct mqueue *q, uint8_t *buf, size_t buflen, uint32_t *lens, 
     uint16_t n;
     if (ring_rx_avail(q, &n))
         return MEMIF_ERR_DISCONNECTED;
+    if (!n) {
+        ring_idle(); /* empty: the caller will ask again at once */
+        return MEMIF_ERR_SUCCESS;
+    }
     uint16_t slot = q->last, pk = 0;
     uint32_t nops = 0;
     size_t out = 0;
@@ -209,6 +216,8 @@ int ring_rx_copy(struct mqueue *q, uint8_t *buf, size_t buflen, uint32_t *lens, 
             ring_engine_failed(q);
             return MEMIF_ERR_DISCONNECTED;
         }
+        if (ring_check_regions(q)) /* what we copied came from pages the peer cut off */
+            return MEMIF_ERR_DISCONNECTED;
     }
     if (slot != q->last) {
         q->last = slot;

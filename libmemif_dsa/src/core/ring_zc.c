@@ -50,6 +50,8 @@ int ring_zc_alloc(struct mqueue *q, memif_buffer_t *bufs, uint16_t count, uint16
     uint16_t slot = q->next_buf, ns, out = 0, pk = 0;
     if (ring_tx_free(q, slot, &ns))
         return MEMIF_ERR_DISCONNECTED;
+    if (!ns)
+        ring_idle(); /* full: the caller will ask again at once */
     while (pk < count && ns) {
         int r = alloc_packet(q, bufs, &out, &slot, &ns, size, max_bufs);
         if (r < 0)
@@ -69,17 +71,18 @@ int ring_zc_alloc(struct mqueue *q, memif_buffer_t *bufs, uint16_t count, uint16
     return MEMIF_ERR_SUCCESS;
 }
 
-/* Write slot `s`'s descriptor for buffer b; false when b is not one this
- * queue handed out (or it overflows its buffer). */
-static bool describe(struct mqueue *q, uint16_t s, const memif_buffer_t *b)
+/* Write the descriptor of ring position `pos` for buffer b; false when b
+ * is not one this queue handed out (or it overflows its buffer). */
+static bool describe(struct mqueue *q, uint16_t pos, const memif_buffer_t *b)
 {
+    uint16_t s = pos & q->mask;
     memif_desc_t *d = &q->ring->desc[s];
     if (q->primary) {
         if (b->len > q->cap[s])
             return false;
     } else {
         /* the application may have moved data inside the buffer (headroom) */
-        const struct slot_loc *l = &q->loc[s];
+        const struct slot_loc *l = loc_of(q, pos);
         uint8_t *base = (uint8_t *)q->shm->r[l->region].addr;
         if ((uint8_t *)b->data < base + l->base ||
             (uint64_t)((uint8_t *)b->data - (base + l->base)) + b->len > q->buffer_size)
@@ -105,7 +108,7 @@ int ring_zc_tx(struct mqueue *q, memif_buffer_t *bufs, uint16_t count, uint16_t 
         /* only the next allocated buffer, in order */
         if ((b->desc_index & q->mask) != (idx & q->mask) ||
             (uint16_t)(idx - q->reserved) >= (uint16_t)(q->next_buf - q->reserved) ||
-            !describe(q, idx & q->mask, b)) {
+            !describe(q, idx, b)) {
             err = MEMIF_ERR_INVAL_ARG;
             break;
         }
@@ -133,6 +136,8 @@ int ring_zc_rx(struct mqueue *q, memif_buffer_t *bufs, uint16_t count, uint16_t 
     uint16_t n;
     if (ring_rx_avail(q, &n))
         return MEMIF_ERR_DISCONNECTED;
+    if (!n)
+        ring_idle(); /* empty: the caller will ask again at once */
     uint16_t k = n < count ? n : count;
     for (uint16_t i = 0; i < k; i++) {
         uint16_t slot = (uint16_t)(q->last + i);
@@ -165,7 +170,7 @@ int ring_zc_refill(struct mqueue *q, uint16_t count, uint16_t headroom)
         ring_publish(q, (uint16_t)(q->pub + (count < done ? count : done)));
         return MEMIF_ERR_SUCCESS;
     }
-    if (headroom >= q->buffer_size)
+    if (headroom >= q->buffer_size - q->lo_headroom)
         return MEMIF_ERR_INVAL_ARG;
     uint16_t avail = (uint16_t)(q->size - (uint16_t)(q->pub - q->last));
     ring_refill(q, count < avail ? count : avail, headroom);

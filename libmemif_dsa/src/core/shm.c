@@ -3,12 +3,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "errors.h"
+#include "shm_guard.h"
 
 void shm_init(struct shm *m, const struct mdsa_alloc *al, const struct shm_ext *ext, void *ext_ctx)
 {
@@ -18,12 +20,13 @@ void shm_init(struct shm *m, const struct mdsa_alloc *al, const struct shm_ext *
     m->ext_ctx = ext_ctx;
 }
 
-static int region_create(uint64_t size, struct mregion *r)
+static int region_create(uint64_t size, bool sealed, struct mregion *r)
 {
-    r->fd = memfd_create("memif region", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+    r->fd = memfd_create("memif region", (sealed ? MFD_ALLOW_SEALING : 0) | MFD_CLOEXEC);
     if (r->fd < 0)
         return mdsa_syscall_error(errno);
-    if (ftruncate(r->fd, (off_t)size) < 0 || fcntl(r->fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
+    if (ftruncate(r->fd, (off_t)size) < 0 ||
+        (sealed && fcntl(r->fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0))
         return mdsa_syscall_error(errno);
     /* pre-fault our own memory at setup, not on the first packet */
     int flags = MAP_SHARED | (size <= MDSA_PREFAULT_LIMIT ? MAP_POPULATE : 0);
@@ -47,28 +50,38 @@ static int region_external(struct shm *m, uint64_t size, struct mregion *r)
     return MEMIF_ERR_SUCCESS;
 }
 
-int shm_create(struct shm *m, uint64_t ring_bytes, uint64_t buf_bytes)
+int shm_create_regions(struct shm *m, const uint64_t *sizes, uint16_t n, int ext)
 {
-    if (buf_bytes > MDSA_MAX_REGION_SIZE || buf_bytes > UINT32_MAX + 1ull)
-        return MEMIF_ERR_NOMEM; /* buffer offsets are 32-bit */
-    m->r = mdsa_zalloc(m->al, sizeof *m->r * 2);
+    for (uint16_t i = 0; i < n; i++)
+        if (sizes[i] > MDSA_MAX_REGION_SIZE || sizes[i] > UINT32_MAX + 1ull)
+            return MEMIF_ERR_NOMEM; /* descriptor and ring offsets are 32-bit */
+    m->r = mdsa_zalloc(m->al, sizeof *m->r * n);
     if (!m->r)
         return MEMIF_ERR_NOMEM;
-    m->r[0].fd = m->r[1].fd = -1;
-    m->n = 2;
-    int err = region_create(ring_bytes, &m->r[0]);
-    if (!err)
-        err = m->ext && m->ext->add ? region_external(m, buf_bytes, &m->r[1])
-                                    : region_create(buf_bytes, &m->r[1]);
+    for (uint16_t i = 0; i < n; i++)
+        m->r[i].fd = -1;
+    m->n = n;
+    int err = MEMIF_ERR_SUCCESS;
+    for (uint16_t i = 0; !err && i < n; i++)
+        err = i == ext && m->ext && m->ext->add ? region_external(m, sizes[i], &m->r[i])
+                                                : region_create(sizes[i], !m->create_unsealed,
+                                                                &m->r[i]);
     if (err)
         shm_free(m);
     return err;
 }
 
+int shm_create(struct shm *m, uint64_t ring_bytes, uint64_t buf_bytes)
+{
+    const uint64_t sizes[2] = {ring_bytes, buf_bytes};
+    return shm_create_regions(m, sizes, 2, 1);
+}
+
 /* A peer that could shrink the file under our mapping could crash us with
- * SIGBUS: the region must be a file at least `size` long, sealed (or
- * sealable) against shrinking. */
-static const char *peer_region_problem(int fd, uint64_t size)
+ * SIGBUS: the region must be a file at least `size` long, sealed against
+ * shrinking -- or, when it cannot be sealed and we accept that, guarded
+ * (*unsealed set; shm_guard.h). */
+static const char *peer_region_problem(const struct shm *m, int fd, uint64_t size, bool *unsealed)
 {
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
@@ -76,14 +89,16 @@ static const char *peer_region_problem(int fd, uint64_t size)
     if ((uint64_t)st.st_size < size)
         return "region size exceeds the file behind its fd";
     int seals = fcntl(fd, F_GET_SEALS);
-    if (seals < 0 || (!(seals & F_SEAL_SHRINK) && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0))
-        return "memory region fd cannot be sealed against shrinking";
+    *unsealed = seals < 0 || (!(seals & F_SEAL_SHRINK) && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0);
+    if (*unsealed && m->refuse_unsealed)
+        return "memory region fd cannot be sealed against shrinking (refuse_unsealed is set)";
     return NULL;
 }
 
 int shm_add_peer_region(struct shm *m, uint16_t index, uint64_t size, int fd, const char **why)
 {
     const char *bad = NULL;
+    bool unsealed = false;
     if (fd < 0)
         bad = "missing memory region fd";
     else if (index != m->n)
@@ -92,7 +107,7 @@ int shm_add_peer_region(struct shm *m, uint16_t index, uint64_t size, int fd, co
         bad = "too many regions";
     else if (size == 0 || size > MDSA_MAX_REGION_SIZE)
         bad = "invalid region size";
-    else if (!(bad = peer_region_problem(fd, size)) && !m->r &&
+    else if (!(bad = peer_region_problem(m, fd, size, &unsealed)) && !m->r &&
              !(m->r = mdsa_zalloc(m->al, sizeof *m->r * MDSA_MAX_REGIONS)))
         bad = "out of memory";
     if (bad) {
@@ -101,7 +116,7 @@ int shm_add_peer_region(struct shm *m, uint16_t index, uint64_t size, int fd, co
         *why = bad;
         return -1;
     }
-    m->r[index] = (struct mregion){.addr = NULL, .size = size, .fd = fd};
+    m->r[index] = (struct mregion){.addr = NULL, .size = size, .fd = fd, .unsealed = unsealed};
     m->n++;
     return 0;
 }
@@ -116,8 +131,21 @@ int shm_map_peer_regions(struct shm *m, const char **why)
         if (a == MAP_FAILED)
             return *why = "memory region mmap failed", -1;
         r->addr = a;
+        if (r->unsealed) {
+            if (shm_guard_add(a, r->size, &m->shrunk, i + 1, why))
+                return -1;
+            r->guarded = true;
+        }
     }
     return 0;
+}
+
+const char *shm_shrunk_reason(struct shm *m, int index)
+{
+    snprintf(m->shrunk_why, sizeof m->shrunk_why,
+             "memory region %d shrank under us (the peer truncated a region it did not seal)",
+             index);
+    return m->shrunk_why;
 }
 
 void shm_free(struct shm *m)
@@ -129,6 +157,8 @@ void shm_free(struct shm *m)
                 m->ext->del(r->addr, (uint32_t)r->size, r->fd, m->ext_ctx);
             continue;
         }
+        if (r->guarded)
+            shm_guard_remove(r->addr); /* the engine is done with it: the caller waited */
         if (r->addr)
             munmap(r->addr, r->size);
         if (r->fd >= 0)
@@ -137,4 +167,5 @@ void shm_free(struct shm *m)
     mdsa_free(m->al, m->r);
     m->r = NULL;
     m->n = 0;
+    m->shrunk = 0;
 }

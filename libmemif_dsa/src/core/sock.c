@@ -8,6 +8,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "errors.h"
 
 void watch_init(struct watch *w, enum watch_kind k, struct msock *s, int fd)
@@ -83,6 +84,7 @@ int sock_init(struct msock *s, const memif_socket_args_t *args, void *private_ct
     if (s->args.app_name[0] == '\0')
         strcpy(s->args.app_name, MEMIF_DEFAULT_APP_NAME);
     s->private_ctx = private_ctx;
+    ctl_default_limits(&s->limits);
     s->listener_fd = s->timer_fd = s->cancel_fd = s->work_fd = s->epfd = -1;
     int err = sock_open_fds(s);
     if (err)

@@ -57,6 +57,7 @@ struct msock {
     struct mchannel *pending;    /* accepted, not yet identified by INIT */
     unsigned npending;
     char errmsg[160];            /* detail of the last socket-level error */
+    mdsa_hello_limits_t limits;  /* what our primaries advertise in HELLO */
 };
 
 /* Set up *s (zeroed storage) from the application's arguments. */

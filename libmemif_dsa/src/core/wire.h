@@ -26,6 +26,9 @@
 #define MEMIF_MAX_REGION_IDX    255
 #define MEMIF_MAX_RING_IDX      255
 #define MEMIF_MAX_LOG2_RING     14
+/* The most a ring can hold at all: head and tail are free-running u16
+ * counters, so 2^15 slots (VPP accepts it; libmemif stops at 14). */
+#define MEMIF_MAX_LOG2_RING_HARD 15
 
 enum memif_msg_type {
     MEMIF_MSG_TYPE_NONE = 0,

@@ -12,6 +12,7 @@
 
 #include "libmemif.h"
 #include "memif_dsa.h"
+#include "mdsa_bench.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,25 +36,7 @@ mdsa_tools_reflector_t *mdsa_tools_reflector_new(memif_conn_handle_t conn, uint1
 int mdsa_tools_reflector_run(mdsa_tools_reflector_t *r, int timeout_ms, uint64_t *reflected);
 void mdsa_tools_reflector_free(mdsa_tools_reflector_t *r);
 
-/* ---- benchmark ----------------------------------------------------------- */
-
-typedef struct {
-    uint64_t packets;
-    uint64_t bytes;
-    uint64_t bursts;
-    uint64_t empty_polls;
-    uint64_t elapsed_ns;
-} mdsa_tools_bench_result_t;
-
-/* Transmit `frame_size`-byte frames in bursts of `burst` on every tx queue
- * for `duration_ns`, polling, through the interface's copy engine. */
-int mdsa_tools_bench_tx(memif_conn_handle_t conn, uint32_t frame_size, uint16_t burst,
-                        uint64_t duration_ns, mdsa_tools_bench_result_t *res);
-/* Receive on every rx queue; count only what arrives in the window
- * [first packet + warmup_ns, + duration_ns].  Gives up after `idle_ns`
- * without a packet. */
-int mdsa_tools_bench_rx(memif_conn_handle_t conn, uint16_t burst, uint64_t warmup_ns,
-                        uint64_t duration_ns, uint64_t idle_ns, mdsa_tools_bench_result_t *res);
+/* ---- benchmark: mdsa_bench.h ---------------------------------------------- */
 
 #ifdef __cplusplus
 }

@@ -44,7 +44,7 @@ static int announce(struct mconn *sec, struct mconn *pri, const char **why)
 static void connect_pair(struct mconn *sec, struct mconn *pri)
 {
     const char *why = "";
-    CHECK_EQ(conn_secondary_create(sec, 2, 2, 5), MEMIF_ERR_SUCCESS);
+    CHECK_EQ(conn_secondary_create(sec, 2, 2, 5, 256, &why), 0);
     CHECK_EQ(announce(sec, pri, &why), 0);
     conn_up(sec);
     conn_up(pri);
@@ -124,7 +124,7 @@ static void test_the_primary_checks_what_it_is_given(void)
     const char *why = "";
     init(&sec, 0, 1);
     init(&pri, 1, 1);
-    CHECK_EQ(conn_secondary_create(&sec, 1, 1, 5), MEMIF_ERR_SUCCESS);
+    CHECK_EQ(conn_secondary_create(&sec, 1, 1, 5, 256, &why), 0);
     CHECK_EQ(conn_primary_map(&pri, &why), -1);
     CHECK_STR_CONTAINS(why, "no memory regions");
     CHECK_EQ(conn_primary_add_region(&pri, 0, sec.shm.r[0].size, dup(sec.shm.r[0].fd), &why), 0);

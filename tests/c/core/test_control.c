@@ -13,6 +13,7 @@
 #include "tcore.h"
 
 static struct mdsa_tracer no_trace;
+static const mdsa_hello_limits_t limits = {255, 255, 255, 14};
 static struct mchannel *const BOUND = (struct mchannel *)&no_trace; /* any non-NULL marker */
 
 static void init(struct mconn *c, int primary, uint32_t id, const char *secret)
@@ -38,7 +39,7 @@ static int handshake(struct mconn **list, struct mconn *sec, struct ctl *p, stru
                      struct ctl_out *last)
 {
     struct ctl_out op, os;
-    ctl_start_primary(p, list, "pri-app", &no_trace, &op);
+    ctl_start_primary(p, list, "pri-app", &limits, &no_trace, &op);
     ctl_start_secondary(s, sec, "sec-app", &no_trace);
     for (int i = 0; i < 32; i++) {
         deliver(s, &op, &os);
@@ -91,7 +92,7 @@ static struct ctl_out primary_gets(struct mconn **list, const void *bytes, size_
 {
     struct ctl p;
     struct ctl_out o;
-    ctl_start_primary(&p, list, "pri-app", &no_trace, &o);
+    ctl_start_primary(&p, list, "pri-app", &limits, &no_trace, &o);
     ctl_receive(&p, bytes, len, fd, &o);
     if (p.conn) {
         p.conn->chan = NULL;
@@ -167,18 +168,66 @@ static void test_the_secondary_refuses_what_it_must(void)
     h.hello.min_version = h.hello.max_version = MEMIF_VERSION;
     ctl_start_secondary(&s, &sec, "sec-app", &no_trace);
     ctl_receive(&s, &h, sizeof h, -1, &o);
-    expect_close(o, "peer accepts too few regions", true);
+    CHECK_EQ(o.msg.type, MEMIF_MSG_TYPE_INIT); /* one region allowed: rings and buffers in it */
+    CHECK_EQ(sec.shm.n, 1);
+    conn_teardown(&sec, NULL);
     h.hello.max_region = 1;
     ctl_start_secondary(&s, &sec, "sec-app", &no_trace);
     ctl_receive(&s, &h, sizeof h, -1, &o);
     CHECK_EQ(o.verdict, CTL_CONTINUE);
     CHECK_EQ(o.msg.type, MEMIF_MSG_TYPE_INIT);
     CHECK_EQ(sec.num_s2m, 1); /* what the HELLO allows (highest index 0) */
+    CHECK_EQ(sec.shm.n, 2);   /* libmemif's layout when two regions are allowed */
     memif_msg_t connected = {.type = MEMIF_MSG_TYPE_CONNECTED};
     ctl_receive(&s, &connected, sizeof connected, -1, &o); /* before the ACKs */
     expect_close(o, "unexpected message received", true);
     conn_teardown(&sec, NULL);
     conn_destroy(&sec);
+}
+
+/* A primary holds the secondary to the limits its HELLO advertised. */
+static void test_the_primary_holds_the_secondary_to_its_hello(void)
+{
+    int fds0 = open_fds();
+    const mdsa_hello_limits_t small = {.max_region = 0, .max_m2s_ring = 0, .max_s2m_ring = 1,
+                                       .max_log2_ring_size = 5};
+    memif_msg_t region1 = {.type = MEMIF_MSG_TYPE_ADD_REGION}, ring = {.type = MEMIF_MSG_TYPE_ADD_RING};
+    region1.add_region.index = 1;
+    region1.add_region.size = 4096;
+    struct {
+        const memif_msg_t *m;
+        uint16_t flags, index;
+        uint8_t log2;
+        const char *why;
+    } cases[] = {{&region1, 0, 0, 0, "too many regions"},
+                 {&ring, 0, 1, 5, "too many rings"},
+                 {&ring, MEMIF_MSG_ADD_RING_FLAG_S2M, 2, 5, "too many rings"},
+                 {&ring, MEMIF_MSG_ADD_RING_FLAG_S2M, 0, 6, "ring size too large"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct mconn pri;
+        init(&pri, 1, 4, NULL);
+        struct mconn *list = &pri;
+        struct ctl p;
+        struct ctl_out o;
+        ctl_start_primary(&p, &list, "pri-app", &small, &no_trace, &o);
+        CHECK_EQ(o.msg.hello.max_region, 0);
+        CHECK_EQ(o.msg.hello.max_s2m_ring, 1);
+        CHECK_EQ(o.msg.hello.max_log2_ring_size, 5);
+        memif_msg_t in = init_msg(4, NULL), m = *cases[i].m;
+        ctl_receive(&p, &in, sizeof in, -1, &o);
+        CHECK_EQ(o.verdict, CTL_BOUND);
+        m.add_ring.flags = m.type == MEMIF_MSG_TYPE_ADD_RING ? cases[i].flags : m.add_ring.flags;
+        if (m.type == MEMIF_MSG_TYPE_ADD_RING) {
+            m.add_ring.index = cases[i].index;
+            m.add_ring.log2_ring_size = cases[i].log2;
+        }
+        ctl_receive(&p, &m, sizeof m, eventfd(0, 0), &o);
+        expect_close(o, cases[i].why, true);
+        pri.chan = NULL;
+        conn_teardown(&pri, NULL);
+        conn_destroy(&pri);
+    }
+    CHECK_EQ(open_fds(), fds0); /* the fds of refused messages are closed */
 }
 
 /* Random messages at every step of a primary's handshake: whatever comes,
@@ -193,7 +242,7 @@ static void test_random_input_never_breaks_the_primary(void)
         struct mconn *list = &pri;
         struct ctl p;
         struct ctl_out o;
-        ctl_start_primary(&p, &list, "pri-app", &no_trace, &o);
+        ctl_start_primary(&p, &list, "pri-app", &limits, &no_trace, &o);
         for (int k = 0; k < 12 && o.verdict != CTL_CLOSE; k++) {
             memif_msg_t m;
             for (size_t i = 0; i < sizeof m; i++)
@@ -222,6 +271,7 @@ int main(void)
     RUN(test_both_roles_reach_connected);
     RUN(test_the_primary_refuses_what_it_must);
     RUN(test_the_secondary_refuses_what_it_must);
+    RUN(test_the_primary_holds_the_secondary_to_its_hello);
     RUN(test_random_input_never_breaks_the_primary);
     return h_summary(__FILE__);
 }

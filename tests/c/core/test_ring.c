@@ -45,9 +45,12 @@ static void pair_init(struct pair *p, uint8_t log2, uint32_t bufsize)
     uint64_t rb = memif_ring_bytes(log2);
     shm_init(&p->sec, test_alloc(), NULL, NULL);
     CHECK_EQ(shm_create(&p->sec, rb * 2, (uint64_t)bufsize * n * 2), MEMIF_ERR_SUCCESS);
-    CHECK_EQ(ring_secondary_init(&p->s_tx, test_alloc(), &p->sec, 0, log2, true, 0, bufsize), 0);
-    CHECK_EQ(ring_secondary_init(&p->s_rx, test_alloc(), &p->sec, (uint32_t)rb, log2, false,
-                                 (uint64_t)n * bufsize, bufsize), 0);
+    const mdsa_layout_t lo = {0};
+    const struct shm_ring_at tx_at = {.region = 0, .offset = 0, .buf_region = 1, .buf_base = 0};
+    const struct shm_ring_at rx_at = {.region = 0, .offset = (uint32_t)rb, .buf_region = 1,
+                                      .buf_base = n * bufsize};
+    CHECK_EQ(ring_secondary_init(&p->s_tx, test_alloc(), &p->sec, &tx_at, log2, true, bufsize, &lo), 0);
+    CHECK_EQ(ring_secondary_init(&p->s_rx, test_alloc(), &p->sec, &rx_at, log2, false, bufsize, &lo), 0);
     primary_view(p, log2, rb);
     copier_init(&p->cp_s, n);
     copier_init(&p->cp_p, n);

@@ -318,15 +318,6 @@ static void test_cr_fault_late_and_ordered_on_version_2(void)
     mdsa_emu_destroy(emu);
 }
 
-static void wait_stalls(struct mdsa_emu *emu, uint64_t n)
-{
-    for (int i = 0; i < 5000 && mdsa_emu_stats_read(emu, 0).stalls < n; i++) {
-        struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL);
-    }
-    CHECK_EQ(mdsa_emu_stats_read(emu, 0).stalls, n);
-}
-
 /* A device still busy with a descriptor after the host gave up on it:
  * it writes the destination late.  A reset abandons it instead; a device
  * armed to ignore resets makes the reset fail. */
@@ -364,7 +355,7 @@ static void test_stall_late_write_and_reset(void)
     f.offset = -2;
     CHECK_EQ(mdsa_emu_arm_fault(emu, 0, &f), 0);
     CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK);
-    wait_stalls(emu, 3); /* the device has taken it (a reset before that just discards it) */
+    CHECK_EQ(wait_emu_stalls(emu, 3), 3); /* the device has taken it (a reset before that just discards it) */
     CHECK_EQ(mdsa_wq_reset(wq, 20000000ull), -ETIMEDOUT);
     mdsa_emu_destroy(emu); /* shutting the device down still ends it */
     CHECK_EQ(dst[0] | dst[255], 0);

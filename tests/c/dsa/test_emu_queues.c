@@ -90,9 +90,7 @@ static void test_dedicated_occupancy_frees_at_dispatch(void)
     CHECK_EQ(mdsa_emu_arm_fault(emu, 0, &f), 0);
     nop(&d, &r[0]);
     CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK);
-    for (int i = 0; i < 100000 && !mdsa_emu_stats_read(emu, 0).stalls; i++)
-        sched_yield();
-    CHECK_EQ(mdsa_emu_stats_read(emu, 0).stalls, 1); /* the device took it and hangs on it */
+    CHECK_EQ(wait_emu_stalls(emu, 1), 1); /* the device took it and hangs on it */
     for (int i = 1; i < 3; i++) {
         nop(&d, &r[i]);
         CHECK_EQ(mdsa_wq_submit(wq, &d), MDSA_WQ_OK);

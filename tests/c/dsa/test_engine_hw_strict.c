@@ -19,11 +19,7 @@
  * descriptor, so what follows meets a device busy with it. */
 static void device_took_it(struct rig *r)
 {
-    for (int i = 0; i < 5000 && !mdsa_emu_stats_read(r->emu, 0).stalls; i++) {
-        struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL);
-    }
-    CHECK_EQ(mdsa_emu_stats_read(r->emu, 0).stalls, 1);
+    CHECK_EQ(wait_emu_stalls(r->emu, 1), 1);
 }
 
 /* After a recovery the device is used again: the burst, all offloaded. */

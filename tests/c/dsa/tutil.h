@@ -93,4 +93,16 @@ static inline uint8_t wait_status(struct mdsa_wq *wq, const void *rec)
     return 0;
 }
 
+/* Wait until the emulated device has taken n stalled descriptors (its worker
+ * thread runs on its own schedule).  The bound only guards against a hang:
+ * a loaded sanitizer run can take seconds to schedule the worker. */
+static inline uint64_t wait_emu_stalls(struct mdsa_emu *emu, uint64_t n)
+{
+    for (int i = 0; i < 60000 && mdsa_emu_stats_read(emu, 0).stalls < n; i++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return mdsa_emu_stats_read(emu, 0).stalls;
+}
+
 #endif
