@@ -79,10 +79,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fin in = {data, size};
     struct record r;
     struct ctl_out o;
+    /* channel A advertises libmemif's limits, B the tightest a primary may
+     * (one region and ring each way, 2^15 slots) so both bounds are fuzzed */
+    mdsa_hello_limits_t limits[2];
+    ctl_default_limits(&limits[0]);
+    limits[1] = (mdsa_hello_limits_t){.max_region = 0, .max_m2s_ring = 0, .max_s2m_ring = 0,
+                                      .max_log2_ring_size = 15};
     for (int k = 0; k < 64 && next_record(&in, &r); k++) {
-        struct chan *c = &ch[(r.flags & REC_CHANNEL_B) ? 1 : 0];
+        int b = (r.flags & REC_CHANNEL_B) ? 1 : 0;
+        struct chan *c = &ch[b];
         if (!c->open) { /* a new connection: HELLO goes out first */
-            ctl_start_primary(&c->ctl, &list, "fuzz-app", &no_trace, &o);
+            ctl_start_primary(&c->ctl, &list, "fuzz-app", &limits[b], &no_trace, &o);
             c->open = true;
         }
         int fd = make_fd(r.flags & 0x0f, r.flags, r.size);

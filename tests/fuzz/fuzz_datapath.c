@@ -177,7 +177,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         up = setup_primary(&c, &p, &in, mode);
     } else {
         uint8_t ns = 1 + fin_u8(&in) % 2, nm = 1 + fin_u8(&in) % 2, log2 = fin_u8(&in) % 9;
-        up = conn_secondary_create(&c, ns, nm, log2) == MEMIF_ERR_SUCCESS;
+        const char *why;
+        up = conn_secondary_create(&c, ns, nm, log2, 256, &why) == 0;
     }
     if (up) {
         conn_up(&c);
