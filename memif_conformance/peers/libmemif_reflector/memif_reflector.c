@@ -38,6 +38,7 @@
 #define MAX_QUEUES 255
 #define BURST 64
 #define MAX_PACKET 65535          /* memif_buffer_alloc takes a u16 size */
+#define MIN_OFFER 64              /* the shortest peer buffer a packet is chained over */
 #define HOLD_BYTES (1u << 20)     /* per queue: packets received, not yet sent back */
 #define HOLD_PACKETS 1024
 
@@ -228,7 +229,7 @@ static unsigned drain(uint16_t q)
     while (h->head != h->tail) {
         uint32_t len = h->len[h->tail % HOLD_PACKETS];
         const uint8_t *p = h->data + h->off[h->tail % HOLD_PACKETS];
-        memif_buffer_t bufs[MAX_PACKET / 64 + 2];
+        memif_buffer_t bufs[MAX_PACKET / MIN_OFFER + 2];
         uint16_t n = 0, sent = 0;
         int err = memif_buffer_alloc(conn, txq, bufs, 1, &n, (uint16_t)len);
         if (err != MEMIF_ERR_SUCCESS || n == 0)
@@ -385,7 +386,11 @@ static void create_interface(memif_socket_handle_t sock)
     a.num_s2m_rings = opt.primary ? opt.rx_queues : opt.tx_queues;
     a.num_m2s_rings = opt.primary ? opt.tx_queues : opt.rx_queues;
     a.log2_ring_size = opt.log2_ring;
-    a.buffer_size = opt.buffer_size;
+    /* A primary sends in the secondary's buffers, whatever size it offers;
+     * there buffer_size only bounds how many bufs entries memif_buffer_alloc
+     * may chain a packet over (libmemif-dsa: ceil(size / buffer_size)).  Our
+     * bufs arrays hold a MAX_PACKET packet in MIN_OFFER-byte buffers. */
+    a.buffer_size = opt.primary ? MIN_OFFER : opt.buffer_size;
     strcpy((char *)a.interface_name, "memif_reflector");
     if (opt.secret)
         memcpy(a.secret, opt.secret, strlen(opt.secret)); /* at most 24: checked */
